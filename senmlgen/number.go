@@ -1,0 +1,130 @@
+package senmlgen
+
+import (
+	"math"
+	"strconv"
+)
+
+// NumberStyle says how numbers are written in a pack.
+type NumberStyle int
+
+const (
+	// JavaNumbers writes numbers as Java's Double.toString does (the platform runs on the JVM):
+	// 1.58565075E9, 21.22, 3.0, 1.0E-4. It is the default.
+	JavaNumbers NumberStyle = iota
+	// PlainNumbers writes Go's shortest form: 1.58565075e+09, 21.22, 3, 0.0001.
+	PlainNumbers
+)
+
+// String returns the style's flag name.
+func (s NumberStyle) String() string {
+	if s == PlainNumbers {
+		return "plain"
+	}
+	return "java"
+}
+
+// AppendNumber appends x in the given style. x must be finite: JSON has no NaN or Infinity.
+func AppendNumber(dst []byte, x float64, style NumberStyle) []byte {
+	if style == PlainNumbers {
+		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+	}
+	return AppendJavaDouble(dst, x)
+}
+
+// AppendJavaDouble appends x as Java's Double.toString (JDK 19 and later) writes it: the shortest
+// decimal that reads back as x, with at least two significant digits; plain notation with at least
+// one fractional digit when 1e-3 <= |x| < 1e7, otherwise d.ddd followed by E and the exponent.
+func AppendJavaDouble(dst []byte, x float64) []byte {
+	switch {
+	case math.IsNaN(x):
+		return append(dst, "NaN"...)
+	case math.IsInf(x, 1):
+		return append(dst, "Infinity"...)
+	case math.IsInf(x, -1):
+		return append(dst, "-Infinity"...)
+	case x == 0:
+		if math.Signbit(x) {
+			return append(dst, "-0.0"...)
+		}
+		return append(dst, "0.0"...)
+	}
+
+	var buf [32]byte
+	// 'e' with -1 precision gives the shortest digits that round-trip: d[.ddd]e±XX.
+	sci := strconv.AppendFloat(buf[:0], x, 'e', -1, 64)
+	neg := sci[0] == '-'
+	if neg {
+		sci = sci[1:]
+	}
+	digits, exp := splitScientific(sci)
+	if len(digits) == 1 {
+		// Java renders at least two digits and, of the two-digit decimals that read back as x, picks
+		// the closest: 4.9E-324 where the shortest is 5e-324.
+		var buf2 [32]byte
+		two := strconv.AppendFloat(buf2[:0], math.Abs(x), 'e', 1, 64)
+		if y, err := strconv.ParseFloat(string(two), 64); err == nil && y == math.Abs(x) {
+			digits, exp = splitScientific(two)
+		}
+	}
+	// Trailing zeros are not significant: "10" at exponent 1 is 1.0E1's digits "1".
+	for len(digits) > 1 && digits[len(digits)-1] == '0' {
+		digits = digits[:len(digits)-1]
+	}
+
+	if neg {
+		dst = append(dst, '-')
+	}
+	if exp >= -3 && exp < 7 {
+		return appendPlain(dst, digits, exp)
+	}
+	dst = append(dst, digits[0], '.')
+	if len(digits) > 1 {
+		dst = append(dst, digits[1:]...)
+	} else {
+		dst = append(dst, '0')
+	}
+	dst = append(dst, 'E')
+	return strconv.AppendInt(dst, int64(exp), 10)
+}
+
+// splitScientific splits Go's "d.ddde±XX" into the digit string and the decimal exponent of the
+// first digit.
+func splitScientific(sci []byte) (digits []byte, exp int) {
+	e := len(sci) - 1
+	for sci[e] != 'e' {
+		e--
+	}
+	exp, _ = strconv.Atoi(string(sci[e+1:]))
+	mant := sci[:e]
+	digits = make([]byte, 0, len(mant))
+	for _, c := range mant {
+		if c != '.' {
+			digits = append(digits, c)
+		}
+	}
+	return digits, exp
+}
+
+// appendPlain writes digits (d1 d2 ... with d1 at 10^exp) in plain notation with at least one
+// fractional digit.
+func appendPlain(dst, digits []byte, exp int) []byte {
+	if exp < 0 {
+		dst = append(dst, '0', '.')
+		for i := -1; i > exp; i-- {
+			dst = append(dst, '0')
+		}
+		return append(dst, digits...)
+	}
+	intLen := exp + 1
+	if len(digits) <= intLen {
+		dst = append(dst, digits...)
+		for i := len(digits); i < intLen; i++ {
+			dst = append(dst, '0')
+		}
+		return append(dst, '.', '0')
+	}
+	dst = append(dst, digits[:intLen]...)
+	dst = append(dst, '.')
+	return append(dst, digits[intLen:]...)
+}
