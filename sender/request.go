@@ -1,0 +1,116 @@
+package sender
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// ContentTypeHeader is spelled as the platform's request template spells it.
+const ContentTypeHeader = "Content-type"
+
+// Request is one message ready to go: the exact body and the headers in the order and spelling
+// they go on the wire. Host and Content-Length are written by the transport from URL and Body.
+type Request struct {
+	Method string
+	URL    *url.URL
+	Header []Header
+	Body   []byte
+	Token  string
+}
+
+// Template builds the requests of one destination. It is made once; each message then only adds
+// its token.
+type Template struct {
+	method  string
+	url     *url.URL
+	secret  Secret
+	before  []Header // Things-Plug-UUID
+	after   []Header // Content-type, additional headers, auth, User-Agent
+	authKey string   // the auth header's name, for redaction
+}
+
+// NewTemplate prepares a checked destination's requests. userAgent may be empty.
+func NewTemplate(d *Destination, userAgent string) (*Template, error) {
+	if d.PlugUUID == "" {
+		return nil, fmt.Errorf("destination %q has no plug UUID", d.Name)
+	}
+	u, err := url.Parse(d.URL)
+	if err != nil {
+		return nil, fmt.Errorf("destination url: %w", unwrapURLError(err))
+	}
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName()}
+	t.before = []Header{{PlugHeader, d.PlugUUID}}
+	t.after = append(t.after, Header{ContentTypeHeader, "application/json"})
+	t.after = append(t.after, d.Headers...)
+	switch d.Auth.Method {
+	case AuthBasic:
+		cred := base64.StdEncoding.EncodeToString([]byte(d.Auth.Username + ":" + d.Auth.Credential.Reveal()))
+		t.after = append(t.after, Header{"Authorization", "Basic " + cred})
+	case AuthBearer:
+		t.after = append(t.after, Header{"Authorization", "Bearer " + d.Auth.Credential.Reveal()})
+	case AuthAPIKey:
+		t.after = append(t.after, Header{t.authKey, d.Auth.Credential.Reveal()})
+	}
+	if userAgent != "" {
+		t.after = append(t.after, Header{"User-Agent", userAgent})
+	}
+	return t, nil
+}
+
+// URL returns the destination's URL, with "/" for an empty path.
+func (t *Template) URL() *url.URL { return t.url }
+
+// New signs body and returns its request. The body is used as it is, never copied or re-encoded.
+func (t *Template) New(body []byte) *Request {
+	return t.WithToken(body, Sign(body, t.secret))
+}
+
+// WithToken returns body's request carrying the given token as it is (to replay a captured token
+// or to send a wrong one on purpose).
+func (t *Template) WithToken(body []byte, token string) *Request {
+	h := make([]Header, 0, len(t.before)+1+len(t.after))
+	h = append(h, t.before...)
+	h = append(h, Header{TokenHeader, token})
+	h = append(h, t.after...)
+	return &Request{Method: t.method, URL: t.url, Header: h, Body: body, Token: token}
+}
+
+// Redacted returns the request's headers with credentials replaced by [redacted], in wire order,
+// for dry runs, dead letters and reports.
+func (t *Template) Redacted(r *Request) []Header {
+	out := make([]Header, len(r.Header))
+	for i, h := range r.Header {
+		if t.authKey != "" && strings.EqualFold(h.Name, t.authKey) {
+			h.Value = redactCredential(h.Value)
+		}
+		out[i] = h
+	}
+	return out
+}
+
+// redactCredential keeps an auth scheme's name ("Basic", "Bearer") and hides the rest.
+func redactCredential(v string) string {
+	if scheme, _, ok := strings.Cut(v, " "); ok && (scheme == "Basic" || scheme == "Bearer") {
+		return scheme + " " + redacted
+	}
+	return redacted
+}
+
+// Dump writes the request as HTTP/1.1 text, as the platform's documentation shows it, with
+// credentials redacted: what --dry-run prints.
+func (t *Template) Dump(r *Request) []byte {
+	var b strings.Builder
+	target := r.URL.RequestURI()
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", r.Method, target, r.URL.Host)
+	for _, h := range t.Redacted(r) {
+		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(r.Body))
+	b.Write(r.Body)
+	return []byte(b.String())
+}

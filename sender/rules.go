@@ -1,0 +1,312 @@
+package sender
+
+import (
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Violation is one broken destination rule.
+type Violation struct {
+	Field   string // the platform's field name: url, sharedSecret, additionalHeaders.X-Foo
+	Message string // the rule and the offending value; never a secret
+	// Policy marks the platform's policy rules (https, port 443, a reachable host, the secret's
+	// strength), which Relax turns into warnings. The rest keep the request well-formed and safe.
+	Policy bool
+}
+
+// String names the field and the rule.
+func (v Violation) String() string { return v.Field + ": " + v.Message }
+
+// RuleError lists every violation of a destination, so that a user can fix them all at once.
+type RuleError struct {
+	Violations []Violation
+}
+
+// Error lists the violations, one per line.
+func (e *RuleError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the destination breaks %d rule", len(e.Violations))
+	if len(e.Violations) != 1 {
+		b.WriteString("s")
+	}
+	for _, v := range e.Violations {
+		b.WriteString("\n  ")
+		b.WriteString(v.String())
+	}
+	return b.String()
+}
+
+// Minimum secret lengths: the documentation's table says 32, a later paragraph 30.
+const (
+	MinSecretLength    = 32
+	DocSecretLength    = 30
+	secretSpecialChars = "#?!@$%^&(){}:.,/+*;"
+)
+
+// Check applies the platform's destination rules. It returns the warnings (advice that does not
+// stop a delivery) and a *RuleError with every violation, or nil. With relax, the platform's
+// policy rules become warnings, for local and staging targets; it never turns off certificate
+// verification. Check also normalises the method to upper case.
+func (d *Destination) Check(relax bool) (warnings []Violation, err error) {
+	c := checker{relax: relax}
+	if strings.TrimSpace(d.Name) == "" {
+		c.fail("name", "is required")
+	}
+	c.url(d.URL)
+	switch m := strings.ToUpper(d.Method); m {
+	case "", "POST":
+	case "GET":
+		c.warn("httpMethod", "GET carries the body as POST does (the platform's template shows one request for both), but many servers and proxies drop the body of a GET")
+	default:
+		c.fail("httpMethod", fmt.Sprintf("must be GET or POST, not %q", d.Method))
+	}
+	d.Method = d.HTTPMethod()
+	c.headers(d.Headers, d.Auth.headerName())
+	c.auth(d.Auth)
+	if s := d.ExpectedStatus; s != 0 && (s < 200 || s > 299) {
+		c.fail("expectedResponseCode", fmt.Sprintf("must be a 2xx code (200-299), not %d: the platform treats any other code as a failed delivery", s))
+	}
+	c.secret(d.Secret)
+	if d.PlugUUID != "" {
+		if _, err := uuid.Parse(d.PlugUUID); err != nil {
+			c.fail("plugUUID", fmt.Sprintf("%q is not a UUID", d.PlugUUID))
+		}
+	}
+	if len(c.errors) > 0 {
+		return c.warnings, &RuleError{Violations: c.errors}
+	}
+	return c.warnings, nil
+}
+
+type checker struct {
+	relax            bool
+	errors, warnings []Violation
+}
+
+func (c *checker) fail(field, msg string) {
+	c.errors = append(c.errors, Violation{Field: field, Message: msg})
+}
+
+func (c *checker) warn(field, msg string) {
+	c.warnings = append(c.warnings, Violation{Field: field, Message: msg})
+}
+
+// policy records a violation of the platform's policy: an error, or a warning when relaxed.
+func (c *checker) policy(field, msg string) {
+	v := Violation{Field: field, Message: msg, Policy: true}
+	if c.relax {
+		v.Message += " (allowed by --relax)"
+		c.warnings = append(c.warnings, v)
+		return
+	}
+	c.errors = append(c.errors, v)
+}
+
+func (c *checker) url(raw string) {
+	if raw == "" {
+		c.fail("url", "is required")
+		return
+	}
+	if i := strings.IndexFunc(raw, unicode.IsSpace); i >= 0 {
+		c.fail("url", fmt.Sprintf("%q holds white space at byte %d; encode it as %%20", raw, i))
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		c.fail("url", fmt.Sprintf("%q is not a URL: %v", raw, unwrapURLError(err)))
+		return
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		c.policy("url", fmt.Sprintf("must start with https://, not http:// (%s)", raw))
+	case "":
+		c.fail("url", fmt.Sprintf("%q has no scheme; it must start with https://", raw))
+		return
+	default:
+		c.fail("url", fmt.Sprintf("must start with https://, not %s:// (%s)", u.Scheme, raw))
+		return
+	}
+	if u.User != nil {
+		c.fail("url", "must not hold a user name or password (user@host): use the authentication settings instead")
+	}
+	if u.Fragment != "" || strings.HasSuffix(raw, "#") {
+		c.fail("url", fmt.Sprintf("must not hold a fragment (#%s): it is never sent", u.Fragment))
+	}
+	host := u.Hostname()
+	if host == "" {
+		c.fail("url", fmt.Sprintf("%q has no host", raw))
+		return
+	}
+	if port := u.Port(); port != "" && !(port == "443" && u.Scheme == "https") && !(u.Scheme == "http" && port == "80") {
+		c.policy("url", fmt.Sprintf("port %s: the platform supports only the default port 443", port))
+	}
+	if reason := unreachable(host); reason != "" {
+		c.warn("url", fmt.Sprintf("the host %s is %s: the platform cannot reach it", host, reason))
+	}
+}
+
+// unreachable says why the platform could not reach a host, or "" when it could.
+func unreachable(host string) string {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return "loopback"
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		switch {
+		case ip.IsLoopback():
+			return "loopback"
+		case ip.IsPrivate():
+			return "a private address"
+		case ip.IsLinkLocalUnicast():
+			return "link-local"
+		case ip.IsUnspecified():
+			return "unspecified"
+		}
+		return ""
+	}
+	if !strings.Contains(strings.TrimSuffix(host, "."), ".") {
+		return "a single-label name, which public DNS does not resolve"
+	}
+	return ""
+}
+
+// reservedHeaders are set by the platform itself; a destination may not set them.
+var reservedHeaders = []string{"Host", "Content-Type", "Content-Length", "Transfer-Encoding", "Connection", PlugHeader, TokenHeader}
+
+func (c *checker) headers(hs []Header, authHeader string) {
+	seen := map[string]bool{}
+	for _, h := range hs {
+		field := "additionalHeaders." + h.Name
+		switch {
+		case h.Name == "":
+			c.fail("additionalHeaders", "a header name is empty")
+			continue
+		case strings.IndexFunc(h.Name, unicode.IsSpace) >= 0:
+			c.fail(field, fmt.Sprintf("Do not put white space characters in your header name! (%q)", h.Name))
+			continue
+		case !isToken(h.Name):
+			c.fail(field, fmt.Sprintf("%q is not a valid header name: only letters, digits and !#$%%&'*+-.^_`|~ are allowed", h.Name))
+			continue
+		}
+		lower := strings.ToLower(h.Name)
+		for _, r := range reservedHeaders {
+			if strings.EqualFold(h.Name, r) {
+				c.fail(field, "is set by the platform itself and cannot be configured")
+			}
+		}
+		if authHeader != "" && strings.EqualFold(h.Name, authHeader) {
+			c.fail(field, "is set by the authentication method; configure it there")
+		}
+		if seen[lower] {
+			c.fail(field, "is configured twice")
+		}
+		seen[lower] = true
+		if i := strings.IndexAny(h.Value, "\r\n\x00"); i >= 0 {
+			c.fail(field, fmt.Sprintf("the value holds a %s at byte %d, which would break the request", controlName(h.Value[i]), i))
+		}
+	}
+}
+
+func (c *checker) auth(a Auth) {
+	switch a.Method {
+	case "", AuthNone:
+		return
+	case AuthBasic:
+		if a.Username == "" {
+			c.fail("authentication.username", "is required for basic authentication")
+		}
+		if strings.Contains(a.Username, ":") {
+			c.fail("authentication.username", fmt.Sprintf("%q holds a colon, which basic authentication cannot carry", a.Username))
+		}
+		if a.Credential.IsZero() {
+			c.fail("authentication.password", "is required for basic authentication")
+		}
+	case AuthBearer:
+		if a.Credential.IsZero() {
+			c.fail("authentication.token", "is required for bearer authentication")
+		}
+	case AuthAPIKey:
+		if a.Credential.IsZero() {
+			c.fail("authentication.apiKey", "is required for x-api-key authentication")
+		}
+		if a.Header != "" && !isToken(a.Header) {
+			c.fail("authentication.header", fmt.Sprintf("%q is not a valid header name", a.Header))
+		}
+	default:
+		c.fail("authentication.method", fmt.Sprintf("unknown method %q (want none, basic, bearer or x-api-key)", a.Method))
+		return
+	}
+	if v := a.Credential.Reveal(); strings.ContainsAny(v, "\r\n\x00") {
+		c.fail("authentication", "the credential holds a line break or NUL, which would break the request")
+	}
+}
+
+func (c *checker) secret(s Secret) {
+	v := s.Reveal()
+	if v == "" {
+		c.fail("sharedSecret", "is required: give it with --secret-file, --secret-env or sharedSecretFile")
+		return
+	}
+	n := utf8.RuneCountInString(v)
+	switch {
+	case n < DocSecretLength:
+		c.policy("sharedSecret", fmt.Sprintf("must be at least %d characters long; it has %d", MinSecretLength, n))
+	case n < MinSecretLength:
+		c.policy("sharedSecret", fmt.Sprintf("has %d characters: the platform's documentation says \"at least %d\" in one place and %d in its table; the table is the rule, so it must be at least %d", n, DocSecretLength, MinSecretLength, MinSecretLength))
+	}
+	var missing []string
+	if !strings.ContainsFunc(v, unicode.IsUpper) {
+		missing = append(missing, "an upper-case letter")
+	}
+	if !strings.ContainsFunc(v, unicode.IsLower) {
+		missing = append(missing, "a lower-case letter")
+	}
+	if !strings.ContainsFunc(v, unicode.IsDigit) {
+		missing = append(missing, "a digit")
+	}
+	if !strings.ContainsAny(v, secretSpecialChars) {
+		missing = append(missing, "one of "+secretSpecialChars)
+	}
+	if len(missing) > 0 {
+		c.policy("sharedSecret", "must contain at least "+strings.Join(missing, ", "))
+	}
+}
+
+// isToken reports whether s is an RFC 9110 token, as a header name must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+func controlName(c byte) string {
+	switch c {
+	case '\r':
+		return "carriage return"
+	case '\n':
+		return "line feed"
+	}
+	return "NUL"
+}
+
+// unwrapURLError drops url.Error's repetition of the URL.
+func unwrapURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
