@@ -106,6 +106,12 @@ func New(cfg Config) (*Sender, error) {
 // Template returns the sender's request template.
 func (s *Sender) Template() *Template { return s.template }
 
+// Expected returns the response code that counts as delivered as expected.
+func (s *Sender) Expected() int { return s.cfg.Destination.Expected() }
+
+// Attempts returns the number of attempts per message.
+func (s *Sender) Attempts() int { return s.cfg.Attempts }
+
 // Attempt is one try at delivering a message.
 type Attempt struct {
 	Number   int // 1-based

@@ -29,7 +29,11 @@ type Template struct {
 	before  []Header // Things-Plug-UUID
 	after   []Header // Content-type, additional headers, auth, User-Agent
 	authKey string   // the auth header's name, for redaction
+	plug    string
 }
+
+// PlugUUID returns the plug UUID the requests carry.
+func (t *Template) PlugUUID() string { return t.plug }
 
 // NewTemplate prepares a checked destination's requests. userAgent may be empty.
 func NewTemplate(d *Destination, userAgent string) (*Template, error) {
@@ -43,7 +47,7 @@ func NewTemplate(d *Destination, userAgent string) (*Template, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName()}
+	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName(), plug: d.PlugUUID}
 	t.before = []Header{{PlugHeader, d.PlugUUID}}
 	t.after = append(t.after, Header{ContentTypeHeader, "application/json"})
 	t.after = append(t.after, d.Headers...)

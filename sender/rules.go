@@ -13,15 +13,20 @@ import (
 
 // Violation is one broken destination rule.
 type Violation struct {
-	Field   string // the platform's field name: url, sharedSecret, additionalHeaders.X-Foo
-	Message string // the rule and the offending value; never a secret
+	Field   string `json:"field"`   // the platform's field name: url, sharedSecret, additionalHeaders.X-Foo
+	Message string `json:"message"` // the rule and the offending value; never a secret
 	// Policy marks the platform's policy rules (https, port 443, a reachable host, the secret's
 	// strength), which Relax turns into warnings. The rest keep the request well-formed and safe.
-	Policy bool
+	Policy bool `json:"policy"`
 }
 
 // String names the field and the rule.
-func (v Violation) String() string { return v.Field + ": " + v.Message }
+func (v Violation) String() string {
+	if v.Field == "" {
+		return v.Message
+	}
+	return v.Field + ": " + v.Message
+}
 
 // RuleError lists every violation of a destination, so that a user can fix them all at once.
 type RuleError struct {

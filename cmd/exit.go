@@ -1,0 +1,77 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// Exit codes, the same for every command.
+const (
+	exitOK          = 0   // everything delivered as expected, or the check passed
+	exitFailed      = 1   // a delivery failed, was discarded or answered an unexpected status; a check failed
+	exitUsage       = 2   // usage or configuration error: nothing was sent
+	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM
+)
+
+// exitError carries an exit code. A nil err means that everything was reported already.
+type exitError struct {
+	code  int
+	err   error
+	usage bool // print a pointer to --help
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf reports a wrong use of flags or arguments.
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...), usage: true}
+}
+
+// configError reports bad input that stops the command before anything is sent: a destination
+// that breaks the rules, an unreadable file, a missing secret.
+func configError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// configErrorf formats a configError.
+func configErrorf(format string, args ...any) error { return configError(fmt.Errorf(format, args...)) }
+
+// failed reports a failure the command has already shown in its output.
+var errFailed = &exitError{code: exitFailed}
+
+// failure reports a failure that has not been shown yet.
+func failure(err error) error { return &exitError{code: exitFailed, err: err} }
+
+// errInterrupted reports that the run was stopped; the summary has been printed.
+var errInterrupted = &exitError{code: exitInterrupted}
+
+// exitCodeOf maps a command's error to an exit code and the message to print, if any. Errors
+// that are not exitErrors come from cobra's own parsing of the command line: usage errors.
+func exitCodeOf(ctx context.Context, err error) (code int, msg string, usage bool) {
+	if err == nil {
+		return exitOK, "", false
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err == nil {
+			return ee.code, "", false
+		}
+		return ee.code, ee.err.Error(), ee.usage
+	}
+	var re *sender.RuleError
+	if errors.As(err, &re) {
+		return exitUsage, re.Error(), false
+	}
+	if ctx.Err() != nil {
+		return exitInterrupted, "", false
+	}
+	return exitUsage, err.Error(), true
+}

@@ -1,0 +1,177 @@
+package cmd
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/thingsim/thingsim/senmlgen"
+)
+
+// message is one body to send, with where it came from.
+type message struct {
+	index  int
+	body   []byte
+	device string
+	origin string // "line 3 of payloads.jsonl", for reports
+}
+
+// feed yields the messages of a run in order. next returns io.EOF after the last one.
+type feed interface {
+	next() (message, error)
+	// remaining says what was not sent when the run stopped early, or "" when nothing is left.
+	remaining() string
+	close()
+}
+
+// generatedFeed yields count generated packs, or one exact pack count times.
+type generatedFeed struct {
+	src   packSource
+	count int64
+	n     int64
+}
+
+func (f *generatedFeed) next() (message, error) {
+	if f.n >= f.count {
+		return message{}, io.EOF
+	}
+	body, device := f.src.Next(make([]byte, 0, 512))
+	m := message{index: int(f.n), body: body, device: device}
+	f.n++
+	return m, nil
+}
+
+func (f *generatedFeed) remaining() string {
+	if left := f.count - f.n; left > 0 {
+		return fmt.Sprintf("%d generated message%s", left, plural(int(left)))
+	}
+	return ""
+}
+
+func (f *generatedFeed) close() {}
+
+// payloadFeed sends one body count times, its exact bytes.
+type payloadFeed struct {
+	body   []byte
+	device string
+	where  string
+	count  int64
+	n      int64
+}
+
+func (f *payloadFeed) next() (message, error) {
+	if f.n >= f.count {
+		return message{}, io.EOF
+	}
+	m := message{index: int(f.n), body: f.body, device: f.device, origin: f.where}
+	f.n++
+	return m, nil
+}
+
+func (f *payloadFeed) remaining() string {
+	if left := f.count - f.n; left > 0 {
+		return fmt.Sprintf("%d of %d copies of %s", left, f.count, f.where)
+	}
+	return ""
+}
+
+func (f *payloadFeed) close() {}
+
+// linesFeed reads one body per line, streaming: a line loses its "\n" or "\r\n"; blank lines are
+// skipped.
+type linesFeed struct {
+	r      *bufio.Reader
+	closer io.Closer
+	where  string
+	line   int
+	n      int
+	done   bool
+	warn   func(origin string, findings []senmlgen.Finding)
+}
+
+func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
+	if path == "-" {
+		return &linesFeed{r: bufio.NewReaderSize(stdin, 64<<10), where: "standard input"}, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, configErrorf("--payloads: %v", pathError(err))
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, configErrorf("--payloads: %s is a folder, not a file of bodies", path)
+	}
+	return &linesFeed{r: bufio.NewReaderSize(f, 64<<10), closer: f, where: path}, nil
+}
+
+func (f *linesFeed) next() (message, error) {
+	for !f.done {
+		line, err := f.r.ReadBytes('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			f.done = true
+			return message{}, fmt.Errorf("reading %s after line %d: %w", f.where, f.line, err)
+		}
+		if errors.Is(err, io.EOF) {
+			f.done = true
+			if len(line) == 0 {
+				break
+			}
+		}
+		f.line++
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		origin := fmt.Sprintf("line %d of %s", f.line, f.where)
+		rep := senmlgen.Validate(line)
+		if f.warn != nil && !rep.Valid() {
+			f.warn(origin, rep.Findings)
+		}
+		m := message{index: f.n, body: line, device: rep.BaseName, origin: origin}
+		f.n++
+		return m, nil
+	}
+	return message{}, io.EOF
+}
+
+func (f *linesFeed) remaining() string {
+	if f.done {
+		return ""
+	}
+	return fmt.Sprintf("the lines of %s after line %d", f.where, f.line)
+}
+
+func (f *linesFeed) close() {
+	if f.closer != nil {
+		f.closer.Close()
+	}
+}
+
+// findingPrinter prints the validator's findings on user payloads, up to a limit.
+type findingPrinter struct {
+	ios   *IOStreams
+	shown int
+	more  int
+}
+
+const maxFindingsShown = 10
+
+func (p *findingPrinter) print(origin string, findings []senmlgen.Finding) {
+	for _, f := range findings {
+		if p.shown >= maxFindingsShown {
+			p.more++
+			continue
+		}
+		p.shown++
+		fmt.Fprintf(p.ios.ErrOut, "%s %s: %s (sent unchanged)\n", p.ios.errPalette().warn.Sprint("warning:"), origin, f)
+	}
+}
+
+func (p *findingPrinter) finish() {
+	if p.more > 0 {
+		fmt.Fprintf(p.ios.ErrOut, "%s %d more SenML findings not shown\n", p.ios.errPalette().warn.Sprint("warning:"), p.more)
+	}
+}

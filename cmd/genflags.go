@@ -1,0 +1,155 @@
+package cmd
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/thingsim/thingsim/senmlgen"
+)
+
+// generatorFlags are the flags that shape generated packs, shared by gen and send.
+type generatorFlags struct {
+	devices  int
+	seed     uint64
+	now      string
+	layout   string
+	numbers  string
+	profile  string
+	interval time.Duration
+	device   string
+	measures []string
+}
+
+func (g *generatorFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&g.devices, "devices", 1, "number of devices; packs go to them in turn")
+	fs.Uint64Var(&g.seed, "seed", 1, "random seed: the same seed and --now give the same packs")
+	fs.StringVar(&g.now, "now", "", "time of the first pack: Unix seconds or RFC 3339 (default the current time)")
+	fs.StringVar(&g.layout, "layout", "legacy", "pack layout: legacy (bn/bt record of their own) or merged")
+	fs.StringVar(&g.numbers, "numbers", "java", "number format: java (1.58565075E9, as the platform) or plain")
+	fs.StringVar(&g.profile, "profile", "measurements", "records: "+strings.Join(senmlgen.ProfileNames(), ", "))
+	fs.DurationVar(&g.interval, "interval", senmlgen.DefaultInterval, "each device's reporting interval")
+	fs.StringVar(&g.device, "device", "", "base name of one exact pack built from --measure (urn:dev:DEVEUI:0000000000000000:)")
+	fs.StringArrayVar(&g.measures, "measure", nil, "a record of the exact pack: NAME=VALUE[:UNIT] (repeatable)")
+}
+
+// packSource yields the bodies to send or print, one per call.
+type packSource interface {
+	// Next appends the next body to dst and returns it with the device's base name.
+	Next(dst []byte) ([]byte, string)
+}
+
+// source builds the generator the flags describe, or the one exact pack of --device/--measure.
+func (g *generatorFlags) source() (packSource, error) {
+	layout, err := senmlgen.ParseLayout(g.layout)
+	if err != nil {
+		return nil, usageErrorf("--layout: %v", err)
+	}
+	numbers, err := senmlgen.ParseNumberStyle(g.numbers)
+	if err != nil {
+		return nil, usageErrorf("--numbers: %v", err)
+	}
+	profile, err := senmlgen.ParseProfile(g.profile)
+	if err != nil {
+		return nil, usageErrorf("--profile: %v", err)
+	}
+	now, err := parseNow(g.now)
+	if err != nil {
+		return nil, err
+	}
+	if g.devices < 1 {
+		return nil, usageErrorf("--devices: must be at least 1, not %d", g.devices)
+	}
+	if g.interval <= 0 {
+		return nil, usageErrorf("--interval: must be positive, not %v", g.interval)
+	}
+	gen, err := senmlgen.New(senmlgen.Config{Profile: profile, Layout: layout, Numbers: numbers, Devices: g.devices,
+		Seed: g.seed, Now: now, Interval: g.interval})
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	if g.device == "" && len(g.measures) == 0 {
+		return generated{gen}, nil
+	}
+	if len(g.measures) == 0 {
+		return nil, usageErrorf("--device builds one exact pack: give its records with --measure NAME=VALUE[:UNIT]")
+	}
+	records := make([]senmlgen.Record, len(g.measures))
+	for i, m := range g.measures {
+		if records[i], err = senmlgen.ParseMeasure(m); err != nil {
+			return nil, usageErrorf("--measure: %v", err)
+		}
+	}
+	bn := g.device
+	if bn == "" {
+		bn = gen.BaseName(0)
+	}
+	body, err := senmlgen.ExactPack(bn, now, layout, records).Encode(senmlgen.Format{Numbers: numbers, Order: senmlgen.DocOrder})
+	if err != nil {
+		return nil, usageErrorf("--measure: %v", err)
+	}
+	return exact{body: body, device: bn}, nil
+}
+
+type generated struct{ g *senmlgen.Generator }
+
+func (s generated) Next(dst []byte) ([]byte, string) {
+	pack := s.g.Next()
+	dst, _ = pack.Append(dst, s.g.Format()) // generated values are finite
+	return dst, pack[0].BaseName
+}
+
+type exact struct {
+	body   []byte
+	device string
+}
+
+func (s exact) Next(dst []byte) ([]byte, string) { return append(dst, s.body...), s.device }
+
+// parseNow reads --now: Unix seconds (fractions allowed) or RFC 3339; empty is the current time.
+func parseNow(s string) (time.Time, error) {
+	if s == "" {
+		return time.Now(), nil
+	}
+	if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+		sec, frac := math.Modf(x)
+		return time.Unix(int64(sec), int64(math.Round(frac*1000))*int64(time.Millisecond)).UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, usageErrorf("--now: %q is neither Unix seconds (1585650750) nor RFC 3339 (2020-03-31T10:32:30Z)", s)
+	}
+	return t, nil
+}
+
+// countValue is a message count that reads 1000, 1_000 or 1e6.
+type countValue struct{ n *int64 }
+
+func newCountValue(p *int64, def int64) *countValue {
+	*p = def
+	return &countValue{p}
+}
+
+func (c *countValue) String() string { return strconv.FormatInt(*c.n, 10) }
+func (c *countValue) Type() string   { return "count" }
+
+func (c *countValue) Set(s string) error {
+	clean := strings.ReplaceAll(s, "_", "")
+	if n, err := strconv.ParseInt(clean, 10, 64); err == nil {
+		if n < 0 {
+			return fmt.Errorf("%q is negative", s)
+		}
+		*c.n = n
+		return nil
+	}
+	x, err := strconv.ParseFloat(clean, 64)
+	if err != nil || x != math.Trunc(x) || x < 0 || x > math.MaxInt64/2 {
+		return fmt.Errorf("%q is not a whole number of messages (such as 100, 1_000 or 1e6)", s)
+	}
+	*c.n = int64(x)
+	return nil
+}

@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/thingsim/thingsim/internal/localca"
+	"github.com/thingsim/thingsim/sender"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"thingsim": func() { os.Exit(Main()) }})
+}
+
+// TestScripts runs the end-to-end scripts of testdata/script: the real binary, real sockets.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){
+			"endpoint": cmdEndpoint,
+			"chomp":    cmdChomp,
+		},
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+	})
+}
+
+// cmdEndpoint starts an HTTPS endpoint in the test process, with a throwaway CA.
+//
+//	endpoint NAME [-secret FILE] [-status 503,200] [-hang N] [-plain]
+//
+// It writes the CA to $WORK/NAME-ca.pem, sets $NAME_URL to https://127.0.0.1:PORT/thingsdata, and
+// appends a line per request to $WORK/NAME.log: the method and target, the status answered, the
+// token's verdict under -secret (valid, invalid, missing, unchecked), the plug UUID, the header
+// names as Go canonicalises them, and the body. -status scripts the answers to the requests in
+// order, the last repeating; -hang N holds request N (1-based) until the client gives up.
+func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: endpoint NAME [-secret FILE] [-status 503,200] [-hang N]")
+	}
+	name := args[0]
+	var secret *sender.Secret
+	statuses := []int{200}
+	hang := 0
+	for i := 1; i < len(args); i++ {
+		if i+1 >= len(args) {
+			ts.Fatalf("endpoint: %s needs a value", args[i])
+		}
+		switch args[i] {
+		case "-secret":
+			s, err := sender.ReadSecretFile(ts.MkAbs(args[i+1]))
+			ts.Check(err)
+			secret = &s
+		case "-status":
+			statuses = nil
+			for _, f := range strings.Split(args[i+1], ",") {
+				n, err := strconv.Atoi(f)
+				ts.Check(err)
+				statuses = append(statuses, n)
+			}
+		case "-hang":
+			n, err := strconv.Atoi(args[i+1])
+			ts.Check(err)
+			hang = n
+		default:
+			ts.Fatalf("endpoint: unknown option %s", args[i])
+		}
+		i++
+	}
+	ca, err := localca.New("test endpoint")
+	ts.Check(err)
+	cfg, err := ca.ServerConfig()
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(name+"-ca.pem"), ca.CertPEM(), 0o644))
+	logFile, err := os.OpenFile(ts.MkAbs(name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ts.Check(err)
+	var mu sync.Mutex
+	n := 0
+	done := make(chan struct{})
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		n++
+		k := n
+		status := statuses[min(k, len(statuses))-1]
+		mu.Unlock()
+		if k == hang {
+			select {
+			case <-r.Context().Done():
+			case <-done:
+			}
+			return
+		}
+		verdict := "unchecked"
+		token := r.Header.Get(sender.TokenHeader)
+		switch {
+		case secret == nil:
+		case token == "":
+			verdict, status = "missing", 401
+		case sender.Verify(body, *secret, token):
+			verdict = "valid"
+		default:
+			verdict, status = "invalid", 401
+		}
+		var names []string
+		for h := range r.Header {
+			names = append(names, h)
+		}
+		mu.Lock()
+		fmt.Fprintf(logFile, "%s %s %d token=%s plug=%s headers=%s auth=%q body=%s\n", r.Method, r.URL.RequestURI(), status, verdict,
+			r.Header.Get(sender.PlugHeader), strings.Join(sorted(names), ","), r.Header.Get("Authorization"), body)
+		mu.Unlock()
+		w.WriteHeader(status)
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	srv := &http.Server{Handler: handler, TLSConfig: cfg, ErrorLog: log.New(io.Discard, "", 0), ReadHeaderTimeout: 10 * time.Second}
+	go srv.ServeTLS(l, "", "")
+	ts.Defer(func() {
+		close(done)
+		srv.Close()
+		logFile.Close()
+	})
+	ts.Setenv(strings.ToUpper(name)+"_URL", "https://"+l.Addr().String()+"/thingsdata")
+	ts.Setenv(strings.ToUpper(name)+"_CA", filepath.Join(ts.Getenv("WORK"), name+"-ca.pem"))
+}
+
+func sorted(s []string) []string {
+	sort.Strings(s)
+	return s
+}
+
+// cmdChomp removes one trailing newline from each file: txtar files always end in one, and bodies
+// are signed over their exact bytes.
+//
+//	chomp FILE...
+func cmdChomp(ts *testscript.TestScript, neg bool, args []string) {
+	for _, f := range args {
+		p := ts.MkAbs(f)
+		b, err := os.ReadFile(p)
+		ts.Check(err)
+		ts.Check(os.WriteFile(p, []byte(strings.TrimSuffix(string(b), "\n")), 0o644))
+	}
+}
