@@ -196,9 +196,6 @@ func indent(b []byte) string {
 	out := make([]byte, 0, len(b)+64)
 	out = append(out, "  "...)
 	for _, c := range b {
-		if c == '\r' {
-			continue
-		}
 		out = append(out, c)
 		if c == '\n' {
 			out = append(out, "  "...)

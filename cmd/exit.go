@@ -51,7 +51,7 @@ var errFailed = &exitError{code: exitFailed}
 func failure(err error) error { return &exitError{code: exitFailed, err: err} }
 
 // errInterrupted reports that the run was stopped; the summary has been printed.
-var errInterrupted = &exitError{code: exitInterrupted}
+var errInterrupted = &exitError{code: exitInterrupted, err: errors.New("interrupted")}
 
 // exitCodeOf maps a command's error to an exit code and the message to print, if any. Errors
 // that are not exitErrors come from cobra's own parsing of the command line: usage errors.

@@ -22,6 +22,8 @@ type message struct {
 // feed yields the messages of a run in order. next returns io.EOF after the last one.
 type feed interface {
 	next() (message, error)
+	// unread gives back the last message from next, which the run stopped before sending.
+	unread(m message)
 	// remaining says what was not sent when the run stopped early, or "" when nothing is left.
 	remaining() string
 	close()
@@ -43,6 +45,8 @@ func (f *generatedFeed) next() (message, error) {
 	f.n++
 	return m, nil
 }
+
+func (f *generatedFeed) unread(message) { f.n-- }
 
 func (f *generatedFeed) remaining() string {
 	if left := f.count - f.n; left > 0 {
@@ -71,6 +75,8 @@ func (f *payloadFeed) next() (message, error) {
 	return m, nil
 }
 
+func (f *payloadFeed) unread(message) { f.n-- }
+
 func (f *payloadFeed) remaining() string {
 	if left := f.count - f.n; left > 0 {
 		return fmt.Sprintf("%d of %d copies of %s", left, f.count, f.where)
@@ -90,6 +96,8 @@ type linesFeed struct {
 	n      int
 	done   bool
 	warn   func(origin string, findings []senmlgen.Finding)
+	// unsent is the origin of a message read but given back, from which the rest was not sent.
+	unsent string
 }
 
 func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
@@ -137,8 +145,13 @@ func (f *linesFeed) next() (message, error) {
 	return message{}, io.EOF
 }
 
+func (f *linesFeed) unread(m message) { f.unsent = m.origin }
+
 func (f *linesFeed) remaining() string {
-	if f.done {
+	switch {
+	case f.unsent != "":
+		return f.unsent + " and any after it"
+	case f.done:
 		return ""
 	}
 	return fmt.Sprintf("the lines of %s after line %d", f.where, f.line)

@@ -100,7 +100,10 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 		return
 	}
 	next := "retrying"
-	if a.Number >= attempts {
+	switch {
+	case a.Kind == sender.KindInterrupted:
+		return
+	case a.Number >= attempts:
 		next = "no attempts left"
 	}
 	fmt.Fprintf(r.ios.ErrOut, "%s\n", r.ios.errPalette().dim.Sprintf("  #%d attempt %d/%d: %s; %s", msg, a.Number, attempts, describeAttempt(a), next))
@@ -116,7 +119,7 @@ func (r *runReport) message(res *sender.Result, m message) {
 	for _, a := range res.Attempts {
 		if a.Status() != 0 {
 			r.statuses[a.Status()]++
-		} else if a.Kind != "" {
+		} else if a.Kind != "" && a.Kind != sender.KindInterrupted {
 			r.errors[a.Kind]++
 		}
 	}

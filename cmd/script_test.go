@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"endpoint": cmdEndpoint,
 			"chomp":    cmdChomp,
+			"waitfor":  cmdWaitFor,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
@@ -100,6 +102,9 @@ func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 		status := statuses[min(k, len(statuses))-1]
 		mu.Unlock()
 		if k == hang {
+			mu.Lock()
+			fmt.Fprintf(logFile, "%s %s hanging\n", r.Method, r.URL.RequestURI())
+			mu.Unlock()
 			select {
 			case <-r.Context().Done():
 			case <-done:
@@ -156,4 +161,22 @@ func cmdChomp(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		ts.Check(os.WriteFile(p, []byte(strings.TrimSuffix(string(b), "\n")), 0o644))
 	}
+}
+
+// cmdWaitFor waits up to ten seconds until a file holds a line matching a pattern, so that a script
+// acts once a background command has reached a known point rather than after a guessed sleep.
+//
+//	waitfor FILE PATTERN
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: waitfor FILE PATTERN")
+	}
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, err := os.ReadFile(ts.MkAbs(args[0])); err == nil && re.Match(b) {
+			return
+		}
+	}
+	ts.Fatalf("waitfor: no line matching %q in %s after 10s", args[1], args[0])
 }

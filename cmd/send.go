@@ -264,6 +264,7 @@ feeding:
 		select {
 		case jobs <- m:
 		case <-ctx.Done():
+			f.unread(m)
 			break feeding
 		}
 	}

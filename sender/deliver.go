@@ -205,11 +205,11 @@ func (s *Sender) attempt(ctx context.Context, n int, req *Request) Attempt {
 		a.OK = true
 	case code >= 300 && code <= 399:
 		a.Kind = KindStatus
-		where := resp.Location
-		if where == "" {
-			where = "no Location"
+		where := "a redirect without a Location"
+		if resp.Location != "" {
+			where = "a redirect to " + resp.Location
 		}
-		a.Err = fmt.Errorf("status %d, a redirect to %s: the platform does not follow redirects, so point the destination at the final URL", code, where)
+		a.Err = fmt.Errorf("status %d, %s: the platform does not follow redirects, so point the destination at the final URL", code, where)
 	default:
 		a.Kind = KindStatus
 		a.Err = fmt.Errorf("status %d", code)

@@ -106,15 +106,16 @@ func redactCredential(v string) string {
 }
 
 // Dump writes the request as HTTP/1.1 text, as the platform's documentation shows it, with
-// credentials redacted: what --dry-run prints.
+// credentials redacted: what --dry-run prints. Lines end in "\n" for reading; the body follows
+// the blank line byte for byte.
 func (t *Template) Dump(r *Request) []byte {
 	var b strings.Builder
 	target := r.URL.RequestURI()
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", r.Method, target, r.URL.Host)
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\nHost: %s\n", r.Method, target, r.URL.Host)
 	for _, h := range t.Redacted(r) {
-		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
+		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 	}
-	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(r.Body))
+	fmt.Fprintf(&b, "Content-Length: %d\n\n", len(r.Body))
 	b.Write(r.Body)
 	return []byte(b.String())
 }
