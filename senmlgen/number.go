@@ -57,14 +57,15 @@ func AppendJavaDouble(dst []byte, x float64) []byte {
 	if neg {
 		sci = sci[1:]
 	}
-	digits, exp := splitScientific(sci)
+	var dbuf [32]byte
+	digits, exp := splitScientific(sci, dbuf[:0])
 	if len(digits) == 1 {
 		// Java renders at least two digits and, of the two-digit decimals that read back as x, picks
 		// the closest: 4.9E-324 where the shortest is 5e-324.
 		var buf2 [32]byte
 		two := strconv.AppendFloat(buf2[:0], math.Abs(x), 'e', 1, 64)
 		if y, err := strconv.ParseFloat(string(two), 64); err == nil && y == math.Abs(x) {
-			digits, exp = splitScientific(two)
+			digits, exp = splitScientific(two, dbuf[:0])
 		}
 	}
 	// Trailing zeros are not significant: "10" at exponent 1 is 1.0E1's digits "1".
@@ -88,17 +89,21 @@ func AppendJavaDouble(dst []byte, x float64) []byte {
 	return strconv.AppendInt(dst, int64(exp), 10)
 }
 
-// splitScientific splits Go's "d.ddde±XX" into the digit string and the decimal exponent of the
-// first digit.
-func splitScientific(sci []byte) (digits []byte, exp int) {
+// splitScientific splits Go's "d.ddde±XX" into the digit string, appended to digits, and the
+// decimal exponent of the first digit.
+func splitScientific(sci, digits []byte) ([]byte, int) {
 	e := len(sci) - 1
 	for sci[e] != 'e' {
 		e--
 	}
-	exp, _ = strconv.Atoi(string(sci[e+1:]))
-	mant := sci[:e]
-	digits = make([]byte, 0, len(mant))
-	for _, c := range mant {
+	exp := 0
+	for _, c := range sci[e+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if sci[e+1] == '-' {
+		exp = -exp
+	}
+	for _, c := range sci[:e] {
 		if c != '.' {
 			digits = append(digits, c)
 		}
