@@ -8,15 +8,17 @@ import (
 	"io"
 	"os"
 
+	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // message is one body to send, with where it came from.
 type message struct {
-	index  int
-	body   []byte
-	device string
-	origin string // "line 3 of payloads.jsonl", for reports
+	index     int
+	body      []byte
+	device    string
+	origin    string           // "line 3 of payloads.jsonl", for reports
+	overrides sender.Overrides // what a replay keeps of the captured request
 }
 
 // feed yields the messages of a run in order. next returns io.EOF after the last one.

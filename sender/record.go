@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -94,7 +95,7 @@ func (s *Sender) DeadLetter(r *Result) MessageRecord {
 		Method:   req.Method,
 		URL:      req.URL.String(),
 		Headers:  s.template.Redacted(req),
-		PlugUUID: s.cfg.Destination.PlugUUID,
+		PlugUUID: req.headerValue(PlugHeader),
 		Token:    req.Token,
 		Message:  &msg,
 		Outcome:  r.Outcome,
@@ -113,4 +114,14 @@ func (m *MessageRecord) MarshalLine() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// headerValue returns the value of the request's first header of that name.
+func (r *Request) headerValue(name string) string {
+	for _, h := range r.Header {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
 }

@@ -71,16 +71,44 @@ func (t *Template) URL() *url.URL { return t.url }
 
 // New signs body and returns its request. The body is used as it is, never copied or re-encoded.
 func (t *Template) New(body []byte) *Request {
-	return t.WithToken(body, Sign(body, t.secret))
+	return t.Build(body, Overrides{})
 }
 
 // WithToken returns body's request carrying the given token as it is (to replay a captured token
 // or to send a wrong one on purpose).
 func (t *Template) WithToken(body []byte, token string) *Request {
-	h := make([]Header, 0, len(t.before)+1+len(t.after))
+	return t.Build(body, Overrides{Token: token, KeepToken: true})
+}
+
+// Overrides change what a request carries, for replays of captured messages and for probes.
+// The zero value changes nothing.
+type Overrides struct {
+	// KeepToken sends Token as it is instead of signing the body; an empty Token then sends no
+	// Things-Message-Token header at all.
+	KeepToken bool
+	Token     string
+	// PlugUUID replaces the destination's plug UUID when not empty.
+	PlugUUID string
+	// Extra headers go after the destination's additional headers.
+	Extra []Header
+}
+
+// Build returns body's request with the overrides applied.
+func (t *Template) Build(body []byte, o Overrides) *Request {
+	token := o.Token
+	if !o.KeepToken {
+		token = Sign(body, t.secret)
+	}
+	h := make([]Header, 0, len(t.before)+1+len(t.after)+len(o.Extra))
 	h = append(h, t.before...)
-	h = append(h, Header{TokenHeader, token})
+	if o.PlugUUID != "" {
+		h[0].Value = o.PlugUUID
+	}
+	if token != "" || !o.KeepToken {
+		h = append(h, Header{TokenHeader, token})
+	}
 	h = append(h, t.after...)
+	h = append(h, o.Extra...)
 	return &Request{Method: t.method, URL: t.url, Header: h, Body: body, Token: token}
 }
 

@@ -1,0 +1,231 @@
+package cmd
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// deliveryFlags say how messages are delivered and reported, shared by send and replay.
+type deliveryFlags struct {
+	concurrency int
+	attempts    int
+	timeouts    string
+	backoff     string
+	caFile      string
+	deadLetter  string
+	dryRun      bool
+	output      string
+	http2       bool
+	userAgent   string
+	rate        float64
+}
+
+func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
+	fs.IntVarP(&d.concurrency, "concurrency", "c", concurrency, "messages in flight at once")
+	fs.IntVar(&d.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
+	fs.StringVar(&d.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
+	fs.StringVar(&d.backoff, "backoff", "1s,2s", "wait before each retry (the last repeats; 0 for none)")
+	fs.StringVar(&d.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE` (a staging or local CA)")
+	fs.StringVar(&d.deadLetter, "dead-letter", "", "append undelivered messages to `FILE` (JSON lines that replay reads)")
+	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
+	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")
+	fs.BoolVar(&d.http2, "http2", false, "offer HTTP/2 (the platform sends HTTP/1.1)")
+	fs.StringVar(&d.userAgent, "user-agent", userAgent(), "User-Agent header (the platform's is not documented)")
+	fs.Float64Var(&d.rate, "rate", 0, "start at most this many messages per second (0: as fast as answered)")
+}
+
+func (d *deliveryFlags) check() error {
+	if d.output != "text" && d.output != "json" {
+		return usageErrorf("--output: %q is not text or json", d.output)
+	}
+	if d.concurrency < 1 {
+		return usageErrorf("--concurrency: must be at least 1, not %d", d.concurrency)
+	}
+	if d.attempts < 1 || d.attempts > sender.MaxAttempts {
+		return usageErrorf("--attempts: must be 1 to %d (the platform's limit), not %d", sender.MaxAttempts, d.attempts)
+	}
+	if d.rate < 0 {
+		return usageErrorf("--rate: must not be negative")
+	}
+	return nil
+}
+
+// deliveryHooks let a command follow a run: before a message goes (demo, replay's token check)
+// and after its outcome.
+type deliveryHooks struct {
+	rootCAs  *x509.CertPool // trusted on top of --ca-file
+	onResult func(*sender.Result, message)
+}
+
+// deliver runs the messages of f to the destination: the dry run, or the delivery with its report,
+// dead letters, summary and exit code.
+func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed, hooks deliveryHooks) error {
+	timeouts, err := parseDurations("timeouts", d.timeouts, false)
+	if err != nil {
+		return err
+	}
+	backoff, err := parseDurations("backoff", d.backoff, true)
+	if err != nil {
+		return err
+	}
+	roots := hooks.rootCAs
+	if d.caFile != "" {
+		if roots, err = sender.LoadCAFile(d.caFile); err != nil {
+			return configErrorf("--ca-file: %v", err)
+		}
+	}
+	report := newRunReport(ios, d.output == "json")
+	s, err := sender.New(sender.Config{
+		Destination: in.dest,
+		Transport:   sender.NewHTTPTransport(sender.HTTPOptions{RootCAs: roots, HTTP2: d.http2, MaxConnsPerHost: max(d.concurrency, 2)}),
+		Attempts:    d.attempts,
+		Timeouts:    timeouts,
+		Backoff:     backoff,
+		UserAgent:   d.userAgent,
+		OnAttempt:   func(msg int, a sender.Attempt) { report.attempt(msg, a, d.attempts) },
+	})
+	if err != nil {
+		return configError(err)
+	}
+	report.sender = s
+	if d.dryRun {
+		return dryRun(ctx, ios, s, f, d.output == "json")
+	}
+	if d.deadLetter != "" {
+		df, err := os.OpenFile(d.deadLetter, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return configErrorf("--dead-letter: %v", pathError(err))
+		}
+		defer df.Close()
+		report.deadFile, report.deadPath = df, d.deadLetter
+	}
+	feedErr := deliverAll(ctx, s, f, d.concurrency, d.rate, func(res *sender.Result, m message) {
+		report.message(res, m)
+		if hooks.onResult != nil {
+			hooks.onResult(res, m)
+		}
+	})
+	ok := report.summary(f.remaining())
+	switch {
+	case ctx.Err() != nil:
+		return errInterrupted
+	case feedErr != nil:
+		return failure(feedErr)
+	case !ok:
+		return errFailed
+	}
+	return nil
+}
+
+// request builds a message's request: signed by the sender, or as the message asks (a kept token,
+// plug UUID or headers).
+func request(t *sender.Template, m message) *sender.Request {
+	return t.Build(m.body, m.overrides)
+}
+
+// deliverAll sends the feed's messages with the given concurrency, at most rate per second when
+// rate > 0, until it ends or ctx is done, and hands every result to done. It returns the feed's
+// error, if reading it failed.
+func deliverAll(ctx context.Context, s *sender.Sender, f feed, concurrency int, rate float64, done func(*sender.Result, message)) error {
+	jobs := make(chan message)
+	var wg sync.WaitGroup
+	t := s.Template()
+	for range concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range jobs {
+				done(s.DeliverRequest(ctx, m.index, request(t, m)), m)
+			}
+		}()
+	}
+	var feedErr error
+	start := time.Now()
+feeding:
+	for n := 0; ctx.Err() == nil; n++ {
+		m, err := f.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				feedErr = err
+			}
+			break
+		}
+		if rate > 0 {
+			due := start.Add(time.Duration(float64(n) / rate * float64(time.Second)))
+			if wait := time.Until(due); wait > 0 {
+				timer := time.NewTimer(wait)
+				select {
+				case <-timer.C:
+				case <-ctx.Done():
+					timer.Stop()
+					f.unread(m)
+					break feeding
+				}
+			}
+		}
+		select {
+		case jobs <- m:
+		case <-ctx.Done():
+			f.unread(m)
+			break feeding
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return feedErr
+}
+
+type requestEvent struct {
+	Event   string          `json:"event"`
+	Message int             `json:"message"`
+	Method  string          `json:"method"`
+	URL     string          `json:"url"`
+	Headers []sender.Header `json:"headers"`
+	Token   string          `json:"token"`
+	Body    json.RawMessage `json:"body,omitempty"`
+	BodyB64 string          `json:"body_base64"`
+}
+
+// dryRun prints the requests the run would send, credentials redacted.
+func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f feed, jsonOut bool) error {
+	t := s.Template()
+	for ctx.Err() == nil {
+		m, err := f.next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return failure(err)
+		}
+		req := request(t, m)
+		if jsonOut {
+			rec := sender.MessageRecord{}
+			rec.SetBody(req.Body)
+			ev := requestEvent{Event: "request", Message: m.index, Method: req.Method, URL: req.URL.String(),
+				Headers: t.Redacted(req), Token: req.Token, BodyB64: rec.BodyBase64}
+			if rec.Body != nil {
+				ev.Body, _ = json.Marshal(*rec.Body)
+			}
+			b, _ := json.Marshal(ev)
+			fmt.Fprintln(ios.Out, string(b))
+			continue
+		}
+		if m.index > 0 {
+			fmt.Fprintln(ios.Out)
+		}
+		ios.Out.Write(t.Dump(req))
+		fmt.Fprintln(ios.Out)
+	}
+	return errInterrupted
+}
