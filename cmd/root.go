@@ -71,6 +71,7 @@ Start with: thingsim demo`,
 		newSignCmd(ios, nil),
 		newVerifyCmd(ios, nil),
 		newValidateCmd(ios, nil),
+		newReceiveCmd(ios, nil),
 	)
 	return root
 }

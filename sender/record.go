@@ -23,10 +23,17 @@ type MessageRecord struct {
 	PlugUUID   string   `json:"plug_uuid,omitempty"`
 	Token      string   `json:"token,omitempty"`
 	Body       *string  `json:"body,omitempty"`
-	BodyBase64 string   `json:"body_base64"`
-	// Capture only.
-	Verdict string `json:"verdict,omitempty"`
-	Status  int    `json:"status,omitempty"`
+	BodyBase64 string   `json:"body_base64,omitempty"`
+	// Capture only: what the receiver made of the request.
+	BodySize      int      `json:"body_size,omitempty"`
+	BodyTruncated bool     `json:"body_truncated,omitempty"` // too large: the body is not kept
+	Device        string   `json:"device,omitempty"`
+	Records       int      `json:"records,omitempty"`
+	SenML         string   `json:"senml,omitempty"` // valid or invalid
+	SenMLFindings []string `json:"senml_findings,omitempty"`
+	Verdict       string   `json:"verdict,omitempty"`
+	Status        int      `json:"status,omitempty"`
+	Dropped       bool     `json:"dropped,omitempty"` // the connection was closed without an answer
 	// Dead letters only.
 	Message  *int            `json:"message,omitempty"`
 	Outcome  Outcome         `json:"outcome,omitempty"`

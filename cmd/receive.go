@@ -1,0 +1,284 @@
+package cmd
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/thingsim/thingsim/internal/localca"
+	"github.com/thingsim/thingsim/internal/receiver"
+	"github.com/thingsim/thingsim/sender"
+)
+
+type receiveOptions struct {
+	ios          *IOStreams
+	listen       string
+	caOut        string
+	urlOut       string
+	cert, key    string
+	plain        bool
+	secret       secretFlags
+	secretsFile  string
+	status       int
+	rejectStatus int
+	respond      string
+	delay        time.Duration
+	maxBody      int64
+	capture      string
+	output       string
+}
+
+func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
+	opts := &receiveOptions{ios: ios}
+	c := &cobra.Command{
+		Use:   "receive",
+		Short: "Run a reference endpoint that verifies tokens and captures what arrives",
+		Long: `Run a reference endpoint of an HTTPS destination: it verifies every Things-Message-Token
+over the raw body in constant time, answers as configured (or as --respond scripts it, for
+retry drills), and appends every request to --capture as a message record (headers as they
+arrived, credentials redacted, the exact body, the token's verdict, the status answered)
+before it answers. Replay a capture with 'thingsim replay'.
+
+TLS by default, with a throwaway CA made at start (--ca-out writes it, for send --ca-file);
+or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exits 0.`,
+		Example: `  thingsim receive --secret-file secret --ca-out ca.pem --capture capture.jsonl
+  thingsim send --url https://127.0.0.1:8443/thingsdata --ca-file ca.pem --relax --secret-file secret --count 5
+  thingsim receive --secrets secrets.yaml --respond 500,500,drop,200 --reject-status 403`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runReceive(c.Context(), opts)
+		},
+	}
+	fs := c.Flags()
+	fs.StringVar(&opts.listen, "listen", "127.0.0.1:8443", "address to listen on (port 0 picks a free one)")
+	fs.StringVar(&opts.caOut, "ca-out", "", "write the throwaway CA's certificate to `FILE` once listening")
+	fs.StringVar(&opts.urlOut, "url-out", "", "write the endpoint's base URL to `FILE` once listening (for scripts)")
+	fs.StringVar(&opts.cert, "cert", "", "serve this PEM certificate `FILE` instead of a throwaway one")
+	fs.StringVar(&opts.key, "key", "", "the private key `FILE` of --cert")
+	fs.BoolVar(&opts.plain, "plain", false, "plain HTTP instead of HTTPS")
+	opts.secret.register(c)
+	fs.StringVar(&opts.secretsFile, "secrets", "", "`FILE` mapping plug UUIDs to {secretFile: PATH} or {secretEnv: NAME}")
+	fs.IntVar(&opts.status, "status", 200, "answer to a request with a valid token")
+	fs.IntVar(&opts.rejectStatus, "reject-status", 401, "answer to a missing or wrong token or an unknown plug UUID: 401 or 403")
+	fs.StringVar(&opts.respond, "respond", "", "answers to valid requests in order, the last repeating: 500,500,drop,200")
+	fs.DurationVar(&opts.delay, "delay", 0, "wait this long before every answer")
+	fs.Int64Var(&opts.maxBody, "max-body", receiver.DefaultMaxBody, "largest body in bytes; larger ones get 413")
+	fs.StringVar(&opts.capture, "capture", "", "append every request to `FILE` as a message record (JSON lines)")
+	fs.StringVarP(&opts.output, "output", "o", "text", "output: text (a line per request) or json (the records)")
+	return c
+}
+
+func runReceive(ctx context.Context, opts *receiveOptions) error {
+	ios := opts.ios
+	if opts.output != "text" && opts.output != "json" {
+		return usageErrorf("--output: %q is not text or json", opts.output)
+	}
+	if opts.rejectStatus != 401 && opts.rejectStatus != 403 {
+		return usageErrorf("--reject-status: must be 401 or 403, not %d", opts.rejectStatus)
+	}
+	if opts.status < 100 || opts.status > 599 {
+		return usageErrorf("--status: %d is not an HTTP status code", opts.status)
+	}
+	if opts.maxBody < 1 {
+		return usageErrorf("--max-body: must be at least 1 byte")
+	}
+	if (opts.cert == "") != (opts.key == "") {
+		return usageErrorf("--cert and --key go together")
+	}
+	if opts.plain && (opts.cert != "" || opts.caOut != "") {
+		return usageErrorf("--plain serves no certificate: drop --cert, --key and --ca-out")
+	}
+	if opts.cert != "" && opts.caOut != "" {
+		return usageErrorf("--ca-out writes the throwaway CA, which --cert replaces")
+	}
+	cfg := receiver.Config{Status: opts.status, RejectStatus: opts.rejectStatus, Delay: opts.delay, MaxBody: opts.maxBody}
+	if opts.respond != "" {
+		script, err := receiver.ParseScript(opts.respond)
+		if err != nil {
+			return usageErrorf("--respond: %v", err)
+		}
+		cfg.Script = script
+	}
+	hasSecret := countSet(opts.secret.file, opts.secret.env, opts.secret.value) > 0
+	switch {
+	case hasSecret && opts.secretsFile != "":
+		return usageErrorf("--secrets and --secret-file exclude each other: a secrets file maps every plug UUID")
+	case hasSecret:
+		s, err := opts.secret.load(ios)
+		if err != nil {
+			return err
+		}
+		cfg.Secrets = receiver.AnyPlug{Secret: s}
+	case opts.secretsFile != "":
+		m, err := receiver.LoadSecrets(opts.secretsFile)
+		if err != nil {
+			return configError(err)
+		}
+		cfg.Secrets = m
+	default:
+		fmt.Fprintf(ios.ErrOut, "%s no --secret-file or --secrets: tokens are not checked, every request is accepted\n", ios.errPalette().warn.Sprint("warning:"))
+	}
+
+	var capture *os.File
+	if opts.capture != "" {
+		f, err := os.OpenFile(opts.capture, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return configErrorf("--capture: %v", pathError(err))
+		}
+		defer f.Close()
+		capture = f
+		cfg.Capture = f
+	}
+
+	var tlsCfg *tls.Config
+	var ca *localca.CA
+	switch {
+	case opts.plain:
+	case opts.cert != "":
+		pair, err := tls.LoadX509KeyPair(opts.cert, opts.key)
+		if err != nil {
+			return configErrorf("--cert/--key: %v", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
+	default:
+		var err error
+		if ca, err = localca.New("thingsim receive"); err != nil {
+			return failure(err)
+		}
+		hosts := []string{"localhost", "127.0.0.1", "::1"}
+		if h, _, err := net.SplitHostPort(opts.listen); err == nil && h != "" {
+			if ip := net.ParseIP(h); ip == nil || !ip.IsUnspecified() {
+				hosts = append([]string{h}, hosts...)
+			}
+		}
+		if tlsCfg, err = ca.ServerConfig(hosts...); err != nil {
+			return failure(err)
+		}
+	}
+
+	p := ios.outPalette()
+	jsonOut := opts.output == "json"
+	cfg.OnRecord = func(rec sender.MessageRecord) {
+		if jsonOut {
+			b, _ := json.Marshal(rec)
+			fmt.Fprintln(ios.Out, string(b))
+			return
+		}
+		printReceived(ios, p, rec)
+	}
+	h := receiver.NewHandler(cfg)
+	srv, err := receiver.Listen(opts.listen, tlsCfg, h)
+	if err != nil {
+		return configErrorf("--listen %s: %v", opts.listen, err)
+	}
+	if ca != nil && opts.caOut != "" {
+		if err := os.WriteFile(opts.caOut, ca.CertPEM(), 0o644); err != nil {
+			return configErrorf("--ca-out: %v", pathError(err))
+		}
+	}
+	if opts.urlOut != "" {
+		if err := os.WriteFile(opts.urlOut, []byte(srv.URL()+"\n"), 0o644); err != nil {
+			return configErrorf("--url-out: %v", pathError(err))
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+
+	trust := "plain HTTP"
+	switch {
+	case ca != nil && opts.caOut != "":
+		trust = "throwaway CA in " + opts.caOut + ", for send --ca-file"
+	case ca != nil:
+		trust = "throwaway CA (--ca-out FILE writes it for send --ca-file)"
+	case opts.cert != "":
+		trust = "certificate " + opts.cert
+	}
+	fmt.Fprintf(ios.ErrOut, "listening on %s/ (%s); Ctrl-C stops\n", srv.URL(), trust)
+	if capture != nil {
+		fmt.Fprintf(ios.ErrOut, "capturing to %s\n", opts.capture)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		if err != nil {
+			return failure(fmt.Errorf("serving: %w", err))
+		}
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+	printReceiveSummary(ios, h.Stats())
+	if err := h.CaptureError(); err != nil {
+		return failure(err)
+	}
+	return nil
+}
+
+// printReceived writes a request's line: ✓/✗, time, method and target, device, record count,
+// verdict, answer.
+func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
+	mark := p.ok.Sprint("✓")
+	if rec.Verdict != "valid" && rec.Verdict != "unchecked" {
+		mark = p.bad.Sprint("✗")
+	}
+	what := fmt.Sprintf("%d record%s", rec.Records, plural(rec.Records))
+	switch {
+	case rec.BodyTruncated:
+		what = fmt.Sprintf("%d bytes, over --max-body", rec.BodySize)
+	case rec.SenML == "invalid":
+		what += ", " + p.warn.Sprint("not valid SenML")
+	}
+	device := rec.Device
+	if device == "" {
+		device = "-"
+	}
+	answer := fmt.Sprint(rec.Status)
+	if rec.Dropped {
+		answer = "dropped"
+	}
+	t := rec.Time
+	if parsed, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
+		t = parsed.Local().Format("15:04:05.000")
+	}
+	fmt.Fprintf(ios.Out, "%s %s %s %s · %s · %s · token %s → %s\n", mark, p.dim.Sprint(t), rec.Method, rec.Target, device, what,
+		verdictWords(rec.Verdict), answer)
+}
+
+func verdictWords(v string) string {
+	switch v {
+	case "unknown_plug":
+		return "of an unknown plug UUID"
+	case "too_large":
+		return "not checked"
+	}
+	return v
+}
+
+func printReceiveSummary(ios *IOStreams, st receiver.Stats) {
+	refused := st.Verdicts["invalid"] + st.Verdicts["missing"] + st.Verdicts["unknown_plug"]
+	fmt.Fprintf(ios.ErrOut, "received %d request%s: %d valid, %d refused", st.Requests, plural(st.Requests), st.Verdicts["valid"], refused)
+	if n := st.Verdicts["unchecked"]; n > 0 {
+		fmt.Fprintf(ios.ErrOut, ", %d unchecked", n)
+	}
+	if n := st.Verdicts["too_large"]; n > 0 {
+		fmt.Fprintf(ios.ErrOut, ", %d too large", n)
+	}
+	fmt.Fprintln(ios.ErrOut)
+	if len(st.Statuses) > 0 || st.Dropped > 0 {
+		line := countList(st.Statuses, nil)
+		if st.Dropped > 0 {
+			line += fmt.Sprintf("  dropped×%d", st.Dropped)
+		}
+		fmt.Fprintf(ios.ErrOut, "  answered %s\n", line)
+	}
+}

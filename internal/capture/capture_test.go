@@ -1,0 +1,227 @@
+package capture
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+const docBody = `[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9},{"n":"temperature","v":21.22,"u":"Celsius"}]`
+
+// docRaw is the platform documentation's example request, as a user would paste it in a file:
+// Content-length says 106, the body is 105 bytes, and the file ends with a newline.
+const docRaw = "POST /thingsdata HTTP/1.1\n" +
+	"Host: www.example.com\n" +
+	"Things-Plug-UUID: fbc063cb-4dd4-41b3-917a-e2d1ea907f75\n" +
+	"Things-Message-Token: a7939780a487b036d5f41edf29ee3e087b14c121302e321326865255de8ea9c9\n" +
+	"Content-type: application/json\n" +
+	"Content-length: 106\n" +
+	"Test-header: Hello world\n" +
+	"\n" + docBody + "\n"
+
+type got struct {
+	items    []Item
+	problems []*Problem
+}
+
+func drain(t *testing.T, s Source) got {
+	t.Helper()
+	var g got
+	for range 10000 {
+		it, err := s.Next()
+		var p *Problem
+		switch {
+		case errors.Is(err, io.EOF):
+			return g
+		case errors.As(err, &p):
+			g.problems = append(g.problems, p)
+		case err != nil:
+			t.Fatal(err)
+		default:
+			g.items = append(g.items, it)
+		}
+	}
+	t.Fatal("source never ends")
+	return g
+}
+
+func TestRawHTTPDocExample(t *testing.T) {
+	s := Parse("doc.http", []byte(docRaw))
+	g := drain(t, s)
+	if s.Kind() != "raw HTTP" || len(g.items) != 1 || len(g.problems) != 0 {
+		t.Fatalf("%s: %+v", s.Kind(), g)
+	}
+	it := g.items[0]
+	if string(it.Body) != docBody || it.Token != "a7939780a487b036d5f41edf29ee3e087b14c121302e321326865255de8ea9c9" ||
+		it.PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" || len(it.Headers) != 6 || it.Headers[5].Name != "Test-header" {
+		t.Fatalf("%+v", it)
+	}
+	if sender.Sign(it.Body, sender.NewSecret("C03fajLBWj$nbvOnQlV9N49zVFEobV#")) != it.Token {
+		t.Fatal("the body read is not the one the documentation's token was made over")
+	}
+}
+
+func TestRawHTTPSeveralRequests(t *testing.T) {
+	data := "POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]" +
+		"\r\n\r\nGET /b?x=1 HTTP/1.1\r\nContent-Length: 4\r\nThings-Message-Token: t2\r\n\r\n[1]\n" +
+		"POST /c HTTP/1.1\nHost: h\n\n[2]\n"
+	g := drain(t, Parse("three.http", []byte(data)))
+	if len(g.items) != 3 || len(g.problems) != 0 {
+		t.Fatalf("%+v", g)
+	}
+	for i, want := range []string{"[]", "[1]\n", "[2]"} {
+		if string(g.items[i].Body) != want {
+			t.Errorf("request %d: body %q, want %q", i+1, g.items[i].Body, want)
+		}
+	}
+	if g.items[1].Token != "t2" || !strings.Contains(g.items[2].Origin, "request 3 (line 11)") {
+		t.Errorf("%+v", g.items)
+	}
+	g = drain(t, Parse("bad.http", []byte("POST /a HTTP/1.1\nContent-Length: 2\n\n[]\nnot a request\n")))
+	if len(g.items) != 1 || len(g.problems) != 1 || !strings.Contains(g.problems[0].Error(), `bad.http request 2 (line 5): "not a request" is not an HTTP request line`) {
+		t.Fatalf("%+v %v", g.items, g.problems)
+	}
+	g = drain(t, Parse("bad.http", []byte("POST /a HTTP/1.1\nContent-Length: x\n\n[]")))
+	if len(g.problems) != 1 || !strings.Contains(g.problems[0].Msg, "Content-Length \"x\" is not a byte count") {
+		t.Fatalf("%+v", g.problems)
+	}
+}
+
+func TestRecords(t *testing.T) {
+	rec := sender.MessageRecord{Time: "t", Token: "tok", PlugUUID: "p", Verdict: "valid", Headers: []sender.Header{{Name: "X", Value: "1"}}}
+	rec.SetBody([]byte("\x00\xffbinary"))
+	line, _ := rec.MarshalLine()
+	data := string(line) + "\n" + `{"time":"t","body_truncated":true,"body_size":2000000}` + "\n" + `{"time":"t","body_base64":"W10` + "\n" + `{"time":"t","body":"[]"}` + "\n"
+	s := Parse("capture.jsonl", []byte(data))
+	g := drain(t, s)
+	if s.Kind() != "message records" || len(g.items) != 2 || len(g.problems) != 2 {
+		t.Fatalf("%s %+v %v", s.Kind(), g.items, g.problems)
+	}
+	if string(g.items[0].Body) != "\x00\xffbinary" || g.items[0].Token != "tok" || g.items[0].Verdict != "valid" || g.items[0].Origin != "capture.jsonl line 1" {
+		t.Errorf("%+v", g.items[0])
+	}
+	if string(g.items[1].Body) != "[]" {
+		t.Errorf("body without base64: %q", g.items[1].Body)
+	}
+	if !g.problems[0].Skip || !strings.Contains(g.problems[0].Error(), "capture.jsonl line 3: no body kept (2000000 bytes") {
+		t.Errorf("%v", g.problems[0])
+	}
+	if g.problems[1].Skip || !strings.Contains(g.problems[1].Error(), "line 4: a truncated record") {
+		t.Errorf("%v", g.problems[1])
+	}
+}
+
+func TestBodiesAndStreams(t *testing.T) {
+	for _, tc := range []struct {
+		data   string
+		kind   string
+		bodies []string
+	}{
+		{docBody + "\n", "a body file", []string{docBody}},
+		{docBody, "a body file", []string{docBody}},
+		{"[\n  {\"n\": \"a\", \"v\": 1}\n]\n", "a body file", []string{"[\n  {\"n\": \"a\", \"v\": 1}\n]"}},
+		{"[1]\n\n[2]\r\n[3]", "bodies, one per line", []string{"[1]", "[2]", "[3]"}},
+		{"hello\n\n", "a body file", []string{"hello\n"}},
+	} {
+		s := Parse("f", []byte(tc.data))
+		g := drain(t, s)
+		var bodies []string
+		for _, it := range g.items {
+			bodies = append(bodies, string(it.Body))
+		}
+		if s.Kind() != tc.kind || strings.Join(bodies, "|") != strings.Join(tc.bodies, "|") {
+			t.Errorf("%q: %s %q, want %s %q", tc.data, s.Kind(), bodies, tc.kind, tc.bodies)
+		}
+	}
+	g := drain(t, Parse("bin", []byte("\x00\x01")))
+	if len(g.problems) != 1 || g.problems[0].Msg != "a binary file, not a body" {
+		t.Fatalf("%+v", g)
+	}
+}
+
+func TestHAR(t *testing.T) {
+	data := `{"log":{"version":"1.2","entries":[
+	 {"request":{"method":"POST","url":"https://e.com/a","headers":[{"name":"Things-Message-Token","value":"t1"},{"name":"Things-Plug-UUID","value":"p1"}],"postData":{"mimeType":"application/json","text":"[1]"}}},
+	 {"request":{"method":"GET","url":"https://e.com/b","headers":[]}},
+	 {"request":{"method":"POST","url":"https://e.com/c","headers":[],"postData":{"text":"WzJd","encoding":"base64"}}},
+	 {"request":{"method":"POST","url":"https://e.com/d","headers":[],"postData":{"text":"***","encoding":"base64"}}}]}}`
+	s := Parse("x.har", []byte(data))
+	g := drain(t, s)
+	if s.Kind() != "HAR" || len(g.items) != 2 || len(g.problems) != 2 {
+		t.Fatalf("%s %+v %v", s.Kind(), g.items, g.problems)
+	}
+	if string(g.items[0].Body) != "[1]" || g.items[0].Token != "t1" || g.items[0].PlugUUID != "p1" || string(g.items[1].Body) != "[2]" {
+		t.Errorf("%+v", g.items)
+	}
+	if !strings.Contains(g.problems[0].Error(), "x.har entry 2 (GET https://e.com/b): no request body") || !strings.Contains(g.problems[1].Error(), "entry 4") {
+		t.Errorf("%v", g.problems)
+	}
+	g = drain(t, Parse("y.har", []byte(`{"log": [}`)))
+	if len(g.problems) != 1 || !strings.HasPrefix(g.problems[0].Msg, "not a HAR file") {
+		t.Fatalf("%+v", g)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "b.json"), []byte("[2]\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "a.json"), []byte("[1]"), 0o644)
+	os.WriteFile(filepath.Join(dir, ".hidden"), []byte("x"), 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	s, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := drain(t, s)
+	if len(g.items) != 2 || string(g.items[0].Body) != "[1]" || string(g.items[1].Body) != "[2]" {
+		t.Fatalf("%+v", g)
+	}
+	if _, err := Open(filepath.Join(dir, "missing"), nil); err == nil || !strings.Contains(err.Error(), "missing: no such file") {
+		t.Fatalf("missing: %v", err)
+	}
+	p := filepath.Join(dir, "doc.http")
+	os.WriteFile(p, []byte(docRaw), 0o644)
+	s, _ = Open(p, nil)
+	if g := drain(t, s); len(g.items) != 1 || string(g.items[0].Body) != docBody {
+		t.Fatalf("%+v", g)
+	}
+	s, _ = Open("-", strings.NewReader("[1]\n[2]\n"))
+	if g := drain(t, s); len(g.items) != 2 || g.items[1].Origin != "standard input line 2" {
+		t.Fatalf("%+v", g)
+	}
+}
+
+func fuzzSeeds(f *testing.F) {
+	rec := sender.MessageRecord{Time: "t", Token: "tok"}
+	rec.SetBody([]byte(docBody))
+	line, _ := rec.MarshalLine()
+	f.Add(line)
+	f.Add([]byte(docRaw))
+	f.Add([]byte("POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\n[]GET / HTTP/1.0\n\n"))
+	f.Add([]byte(`{"log":{"entries":[{"request":{"method":"POST","url":"u","headers":[],"postData":{"text":"WzJd","encoding":"base64"}}}]}}`))
+	f.Add([]byte("[1]\n[2]\n"))
+}
+
+// FuzzParse: no input makes a parser panic or loop, and every problem names where it is.
+func FuzzParse(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s := Parse("f", data)
+		for range 100000 {
+			_, err := s.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			var p *Problem
+			if errors.As(err, &p) && (p.Origin == "" || p.Msg == "") {
+				t.Fatalf("problem without origin or message: %+v", p)
+			}
+		}
+		t.Fatal("source never ends")
+	})
+}

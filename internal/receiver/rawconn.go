@@ -1,0 +1,133 @@
+package receiver
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// Go's HTTP server hands handlers the headers in canonical form (Things-Plug-Uuid) and in no
+// order. A reference receiver must show what arrived, so the listener here keeps the plain-text
+// bytes each connection reads, and the handler takes its request's head from them: names as
+// spelled, in wire order.
+
+// rawListener accepts connections, does TLS itself when configured, and wraps each connection so
+// that its plain text is kept.
+type rawListener struct {
+	net.Listener
+	tls *tls.Config
+}
+
+func (l rawListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if l.tls != nil {
+		c = tls.Server(c, l.tls)
+	}
+	return &rawConn{Conn: c}, nil
+}
+
+// rawConn keeps what it reads until the handler has taken the request head from it.
+type rawConn struct {
+	net.Conn
+	mu   sync.Mutex
+	buf  []byte
+	skip int64 // body bytes of the last request still to drop
+}
+
+func (c *rawConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.mu.Lock()
+		c.buf = append(c.buf, p[:n]...)
+		c.mu.Unlock()
+	}
+	return n, err
+}
+
+type connKey struct{}
+
+// connContext stores the connection in the request context, for the handler.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if rc, ok := c.(*rawConn); ok {
+		return context.WithValue(ctx, connKey{}, rc)
+	}
+	return ctx
+}
+
+// rawHeaders returns r's headers as they arrived: names as spelled, in wire order. Without the
+// raw bytes (HTTP/2, or a head it cannot find) it returns Go's canonical view, sorted.
+func rawHeaders(r *http.Request) []sender.Header {
+	if rc, ok := r.Context().Value(connKey{}).(*rawConn); ok {
+		if hs, ok := rc.takeHead(r); ok {
+			return hs
+		}
+	}
+	return canonicalHeaders(r)
+}
+
+// takeHead finds r's head among the kept bytes, parses its header lines and drops what was read
+// before it and the body after it.
+func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.skip > 0 {
+		n := min(c.skip, int64(len(c.buf)))
+		c.buf = c.buf[n:]
+		c.skip -= n
+	}
+	line := []byte(r.Method + " " + r.RequestURI + " HTTP/")
+	start := bytes.Index(c.buf, line)
+	if start < 0 {
+		return nil, false
+	}
+	end := bytes.Index(c.buf[start:], []byte("\r\n\r\n"))
+	sep := 4
+	if lf := bytes.Index(c.buf[start:], []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
+		end, sep = lf, 2
+	}
+	if end < 0 {
+		return nil, false
+	}
+	head := string(c.buf[start : start+end])
+	rest := c.buf[start+end+sep:]
+	c.buf = append(c.buf[:0], rest...)
+	if r.ContentLength > 0 {
+		c.skip = r.ContentLength
+	}
+	var hs []sender.Header
+	lines := strings.Split(head, "\n")
+	for _, l := range lines[1:] {
+		l = strings.TrimSuffix(l, "\r")
+		name, value, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		hs = append(hs, sender.Header{Name: name, Value: strings.TrimSpace(value)})
+	}
+	return hs, true
+}
+
+func canonicalHeaders(r *http.Request) []sender.Header {
+	hs := []sender.Header{{Name: "Host", Value: r.Host}}
+	names := make([]string, 0, len(r.Header))
+	for name := range r.Header {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		for _, v := range r.Header[name] {
+			hs = append(hs, sender.Header{Name: name, Value: v})
+		}
+	}
+	return hs
+}

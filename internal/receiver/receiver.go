@@ -1,0 +1,339 @@
+// Package receiver is a reference endpoint of an HTTPS destination: it verifies every
+// Things-Message-Token over the raw body, answers as configured (or as a script says, for retry
+// drills), and captures each request as a message record before it answers.
+package receiver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/senmlgen"
+)
+
+// Verdicts of a request's token.
+const (
+	Valid       = "valid"
+	Invalid     = "invalid"
+	Missing     = "missing"
+	UnknownPlug = "unknown_plug"
+	TooLarge    = "too_large"
+	Unchecked   = "unchecked" // no secret was configured
+)
+
+// DefaultMaxBody is the largest body accepted when Config.MaxBody is zero.
+const DefaultMaxBody = 1 << 20
+
+// Config configures a Handler. Zero values are the documented defaults.
+type Config struct {
+	// Secrets verifies tokens; nil accepts every request unchecked.
+	Secrets Secrets
+	// Status answers an accepted request; default 200.
+	Status int
+	// Script, when set, answers the accepted requests in order instead, the last action repeating.
+	Script []Action
+	// RejectStatus answers a missing or wrong token and an unknown plug UUID; default 401.
+	RejectStatus int
+	// Delay waits before every answer.
+	Delay time.Duration
+	// MaxBody is the largest body accepted; larger ones are answered 413 before any token check.
+	MaxBody int64
+	// Capture receives one message record per request, a JSON line, written before the answer goes
+	// out. Writes are serialised.
+	Capture io.Writer
+	// OnRecord is called with every record, after it is captured.
+	OnRecord func(sender.MessageRecord)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Handler is the receiver's http.Handler. Its raw header capture works when it is served by
+// Serve; under another server it records Go's canonical headers.
+type Handler struct {
+	cfg Config
+
+	mu       sync.Mutex
+	accepted int
+	stats    Stats
+	err      error
+}
+
+// Stats counts what the receiver got.
+type Stats struct {
+	Requests int
+	Verdicts map[string]int
+	Statuses map[int]int
+	Dropped  int
+}
+
+// NewHandler returns a handler for cfg.
+func NewHandler(cfg Config) *Handler {
+	if cfg.Status == 0 {
+		cfg.Status = http.StatusOK
+	}
+	if cfg.RejectStatus == 0 {
+		cfg.RejectStatus = http.StatusUnauthorized
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Handler{cfg: cfg, stats: Stats{Verdicts: map[string]int{}, Statuses: map[int]int{}}}
+}
+
+// Stats returns a copy of the counts so far.
+func (h *Handler) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := Stats{Requests: h.stats.Requests, Dropped: h.stats.Dropped, Verdicts: map[string]int{}, Statuses: map[int]int{}}
+	for k, v := range h.stats.Verdicts {
+		s.Verdicts[k] = v
+	}
+	for k, v := range h.stats.Statuses {
+		s.Statuses[k] = v
+	}
+	return s
+}
+
+// CaptureError returns the first error writing the capture, if any.
+func (h *Handler) CaptureError() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.err
+}
+
+// sensitiveHeaders are redacted in captures.
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-API-Key"}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := sender.MessageRecord{
+		Time:    h.cfg.Now().UTC().Format(time.RFC3339Nano),
+		Remote:  r.RemoteAddr,
+		Method:  r.Method,
+		Target:  r.RequestURI,
+		Headers: redact(rawHeaders(r)),
+	}
+	rec.PlugUUID = r.Header.Get(sender.PlugHeader)
+	rec.Token = r.Header.Get(sender.TokenHeader)
+
+	var body []byte
+	tooLarge := r.ContentLength > h.cfg.MaxBody
+	if !tooLarge {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBody+1))
+		if err != nil {
+			// The client went away mid-body: nothing to answer, but keep what came.
+			rec.Verdict = "incomplete"
+			rec.SetBody(body)
+			h.capture(rec)
+			return
+		}
+		tooLarge = int64(len(body)) > h.cfg.MaxBody
+	}
+
+	var action Action
+	switch {
+	case tooLarge:
+		rec.Verdict = TooLarge
+		rec.BodyTruncated = true
+		rec.BodySize = int(max(r.ContentLength, int64(len(body))))
+		action = Action{Status: http.StatusRequestEntityTooLarge}
+	default:
+		rec.SetBody(body)
+		rec.BodySize = len(body)
+		rep := senmlgen.Validate(body)
+		rec.Device, rec.Records = rep.BaseName, rep.Records
+		rec.SenML = "valid"
+		if !rep.Valid() {
+			rec.SenML = "invalid"
+			for _, f := range rep.Findings {
+				rec.SenMLFindings = append(rec.SenMLFindings, f.String())
+			}
+		}
+		rec.Verdict = h.verdict(body, rec.PlugUUID, rec.Token)
+		if rec.Verdict == Valid || rec.Verdict == Unchecked {
+			action = h.next()
+		} else {
+			action = Action{Status: h.cfg.RejectStatus}
+		}
+	}
+	rec.Status = action.Status
+	rec.Dropped = action.Drop
+	h.capture(rec)
+
+	if h.cfg.Delay > 0 {
+		t := time.NewTimer(h.cfg.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if action.Drop {
+		if hj, ok := w.(http.Hijacker); ok {
+			if c, _, err := hj.Hijack(); err == nil {
+				c.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // no hijacking (HTTP/2): abort the stream instead
+	}
+	if tooLarge {
+		w.Header().Set("Connection", "close")
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(action.Status)
+	fmt.Fprintln(w, explain(rec.Verdict, action.Status))
+}
+
+// verdict checks the token of body for the plug UUID.
+func (h *Handler) verdict(body []byte, plug, token string) string {
+	if h.cfg.Secrets == nil {
+		return Unchecked
+	}
+	if token == "" {
+		return Missing
+	}
+	secret, ok := h.cfg.Secrets.Lookup(plug)
+	if !ok {
+		return UnknownPlug
+	}
+	if sender.Verify(body, secret, token) {
+		return Valid
+	}
+	return Invalid
+}
+
+// next returns the action for the next accepted request.
+func (h *Handler) next() Action {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := h.accepted
+	h.accepted++
+	if len(h.cfg.Script) == 0 {
+		return Action{Status: h.cfg.Status}
+	}
+	return h.cfg.Script[min(n, len(h.cfg.Script)-1)]
+}
+
+// capture writes the record and counts it, then tells OnRecord.
+func (h *Handler) capture(rec sender.MessageRecord) {
+	h.mu.Lock()
+	h.stats.Requests++
+	h.stats.Verdicts[rec.Verdict]++
+	if rec.Dropped {
+		h.stats.Dropped++
+	} else if rec.Status != 0 {
+		h.stats.Statuses[rec.Status]++
+	}
+	if h.cfg.Capture != nil && h.err == nil {
+		line, err := rec.MarshalLine()
+		if err == nil {
+			_, err = h.cfg.Capture.Write(line)
+		}
+		if err != nil {
+			h.err = fmt.Errorf("writing the capture: %w", err)
+		}
+	}
+	h.mu.Unlock()
+	if h.cfg.OnRecord != nil {
+		h.cfg.OnRecord(rec)
+	}
+}
+
+// explain is the answer's body: why, in a line, so that a sender's report can say it.
+func explain(verdict string, status int) string {
+	switch verdict {
+	case Valid:
+		return "token valid"
+	case Invalid:
+		return "Things-Message-Token does not match the body under the plug UUID's secret"
+	case Missing:
+		return "no Things-Message-Token"
+	case UnknownPlug:
+		return "unknown Things-Plug-UUID"
+	case TooLarge:
+		return "body too large"
+	}
+	return http.StatusText(status)
+}
+
+func redact(hs []sender.Header) []sender.Header {
+	for i := range hs {
+		for _, s := range sensitiveHeaders {
+			if strings.EqualFold(hs[i].Name, s) {
+				if scheme, _, ok := strings.Cut(hs[i].Value, " "); ok && (strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Bearer")) {
+					hs[i].Value = scheme + " [redacted]"
+				} else {
+					hs[i].Value = "[redacted]"
+				}
+			}
+		}
+	}
+	return hs
+}
+
+// Server serves a Handler on a listener, keeping the raw request heads.
+type Server struct {
+	srv *http.Server
+	ln  net.Listener
+	url string
+}
+
+// Listen listens on addr, with TLS when tlsConfig is not nil.
+func Listen(addr string, tlsConfig *tls.Config, h http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	return &Server{
+		srv: &http.Server{
+			Handler:           h,
+			ConnContext:       connContext,
+			ReadHeaderTimeout: 30 * time.Second,
+			ErrorLog:          log.New(io.Discard, "", 0),
+		},
+		ln:  rawListener{Listener: ln, tls: tlsConfig},
+		url: scheme + "://" + ln.Addr().String(),
+	}, nil
+}
+
+// URL returns the base URL the server answers on.
+func (s *Server) URL() string { return s.url }
+
+// Addr returns the listening address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve serves until Shutdown; it then returns nil.
+func (s *Server) Serve() error {
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting and waits for the requests in flight until ctx is done.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		s.srv.Close()
+	}
+	return err
+}
