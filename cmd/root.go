@@ -72,6 +72,7 @@ Start with: thingsim demo`,
 		newVerifyCmd(ios, nil),
 		newValidateCmd(ios, nil),
 		newReceiveCmd(ios, nil),
+		newReplayCmd(ios, nil),
 	)
 	return root
 }

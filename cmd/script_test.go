@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -34,6 +36,8 @@ func TestScripts(t *testing.T) {
 			"endpoint": cmdEndpoint,
 			"chomp":    cmdChomp,
 			"waitfor":  cmdWaitFor,
+			"envfile":  cmdEnvFile,
+			"bodies":   cmdBodies,
 		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("NO_COLOR", "1")
@@ -179,4 +183,35 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("waitfor: no line matching %q in %s after 10s", args[1], args[0])
+}
+
+// cmdEnvFile sets an environment variable to a file's first line: the URL a background receiver
+// wrote with --url-out.
+//
+//	envfile NAME FILE
+func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	line, _, _ := strings.Cut(ts.ReadFile(args[1]), "\n")
+	ts.Setenv(args[0], strings.TrimSpace(line))
+}
+
+// cmdBodies writes the exact bodies of a file of message records, one base64 line each, and the
+// verdicts, so that scripts can compare two captures byte for byte with cmp.
+//
+//	bodies RECORDS OUT
+func cmdBodies(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: bodies RECORDS OUT")
+	}
+	var out strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), "\n") {
+		var rec sender.MessageRecord
+		ts.Check(json.Unmarshal([]byte(line), &rec))
+		body, err := rec.Bytes()
+		ts.Check(err)
+		fmt.Fprintf(&out, "%s\n", base64.StdEncoding.EncodeToString(body))
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(out.String()), 0o644))
 }

@@ -93,7 +93,7 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 }
 
 func runSend(ctx context.Context, opts *sendOptions) error {
-	ios := opts.ios
+	ios := opts.ios.withLockedOut()
 	in, err := opts.dest.build(ios.In)
 	if err != nil {
 		return err
