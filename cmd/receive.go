@@ -128,17 +128,6 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		fmt.Fprintf(ios.ErrOut, "%s no --secret-file or --secrets: tokens are not checked, every request is accepted\n", ios.errPalette().warn.Sprint("warning:"))
 	}
 
-	var capture *os.File
-	if opts.capture != "" {
-		f, err := os.OpenFile(opts.capture, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			return configErrorf("--capture: %v", pathError(err))
-		}
-		defer f.Close()
-		capture = f
-		cfg.Capture = f
-	}
-
 	var tlsCfg *tls.Config
 	var ca *localca.CA
 	switch {
@@ -175,11 +164,23 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		}
 		printReceived(ios, p, rec)
 	}
-	h := receiver.NewHandler(cfg)
-	srv, err := receiver.Listen(opts.listen, tlsCfg, h)
+	srv, err := receiver.Listen(opts.listen, tlsCfg)
 	if err != nil {
 		return configErrorf("--listen %s: %v", opts.listen, err)
 	}
+	defer srv.Close()
+	// The capture opens once the address is ours, so that a failed start leaves no empty file.
+	var capture *os.File
+	if opts.capture != "" {
+		f, err := os.OpenFile(opts.capture, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			return configErrorf("--capture: %v", pathError(err))
+		}
+		defer f.Close()
+		capture = f
+		cfg.Capture = f
+	}
+	h := receiver.NewHandler(cfg)
 	if ca != nil && opts.caOut != "" {
 		if err := os.WriteFile(opts.caOut, ca.CertPEM(), 0o644); err != nil {
 			return configErrorf("--ca-out: %v", pathError(err))
@@ -191,7 +192,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		}
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve() }()
+	go func() { served <- srv.Serve(h) }()
 
 	trust := "plain HTTP"
 	switch {

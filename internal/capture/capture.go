@@ -139,6 +139,10 @@ func parseWhole(name string, data []byte) Source {
 		return newLines(name, bufio.NewReader(bytes.NewReader(data)), nil)
 	}
 	s := &single{kind: "a body file"}
+	if len(bytes.TrimSpace(data)) == 0 {
+		s.fail(&Problem{Origin: name, Msg: "the file is empty: no body to replay"})
+		return s
+	}
 	s.add(Item{Body: chomp(data), Origin: name})
 	return s
 }

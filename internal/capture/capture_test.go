@@ -138,6 +138,9 @@ func TestBodiesAndStreams(t *testing.T) {
 			t.Errorf("%q: %s %q, want %s %q", tc.data, s.Kind(), bodies, tc.kind, tc.bodies)
 		}
 	}
+	if g := drain(t, Parse("empty", []byte("\n"))); len(g.items) != 0 || len(g.problems) != 1 || !strings.Contains(g.problems[0].Msg, "empty") {
+		t.Fatalf("empty file: %+v", g)
+	}
 	g := drain(t, Parse("bin", []byte("\x00\x01")))
 	if len(g.problems) != 1 || g.problems[0].Msg != "a binary file, not a body" {
 		t.Fatalf("%+v", g)

@@ -292,8 +292,8 @@ type Server struct {
 	url string
 }
 
-// Listen listens on addr, with TLS when tlsConfig is not nil.
-func Listen(addr string, tlsConfig *tls.Config, h http.Handler) (*Server, error) {
+// Listen binds addr, with TLS when tlsConfig is not nil. Serve then serves a handler on it.
+func Listen(addr string, tlsConfig *tls.Config) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
@@ -304,7 +304,6 @@ func Listen(addr string, tlsConfig *tls.Config, h http.Handler) (*Server, error)
 	}
 	return &Server{
 		srv: &http.Server{
-			Handler:           h,
 			ConnContext:       connContext,
 			ReadHeaderTimeout: 30 * time.Second,
 			ErrorLog:          log.New(io.Discard, "", 0),
@@ -317,16 +316,20 @@ func Listen(addr string, tlsConfig *tls.Config, h http.Handler) (*Server, error)
 // URL returns the base URL the server answers on.
 func (s *Server) URL() string { return s.url }
 
-// Addr returns the listening address.
-func (s *Server) Addr() net.Addr { return s.ln.Addr() }
-
-// Serve serves until Shutdown; it then returns nil.
-func (s *Server) Serve() error {
+// Serve serves h until Shutdown or Close; it then returns nil.
+func (s *Server) Serve(h http.Handler) error {
+	s.srv.Handler = h
 	err := s.srv.Serve(s.ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
 	return err
+}
+
+// Close stops listening and closes every connection at once.
+func (s *Server) Close() error {
+	s.ln.Close()
+	return s.srv.Close()
 }
 
 // Shutdown stops accepting and waits for the requests in flight until ctx is done.

@@ -65,11 +65,11 @@ func start(t *testing.T, cfg Config, d sender.Destination, sc sender.Config) (*H
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Listen("127.0.0.1:0", tlsCfg, h)
+	srv, err := Listen("127.0.0.1:0", tlsCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.Serve()
+	go srv.Serve(h)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
 	if d.Name == "" {
 		d = sender.Destination{Name: "t", Headers: []sender.Header{{Name: "Test-header", Value: "Hello world"}}, Secret: sender.NewSecret(secret), PlugUUID: plug}
