@@ -1,6 +1,8 @@
 package capture
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -213,18 +215,41 @@ func fuzzSeeds(f *testing.F) {
 // FuzzParse: no input makes a parser panic or loop, and every problem names where it is.
 func FuzzParse(f *testing.F) {
 	fuzzSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		s := Parse("f", data)
-		for range 100000 {
-			_, err := s.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			var p *Problem
-			if errors.As(err, &p) && (p.Origin == "" || p.Msg == "") {
-				t.Fatalf("problem without origin or message: %+v", p)
-			}
+	f.Fuzz(func(t *testing.T, data []byte) { drainFuzz(t, Parse("f", data)) })
+}
+
+// drainFuzz reads a source to its end, failing on a problem without origin or a source that
+// never ends.
+func drainFuzz(t *testing.T, s Source) {
+	for range 100000 {
+		_, err := s.Next()
+		if errors.Is(err, io.EOF) {
+			return
 		}
-		t.Fatal("source never ends")
+		var p *Problem
+		if errors.As(err, &p) && (p.Origin == "" || p.Msg == "") {
+			t.Fatalf("problem without origin or message: %+v", p)
+		}
+	}
+	t.Fatal("source never ends")
+}
+
+// FuzzRecords fuzzes the message-record reader alone (captures and dead letters).
+func FuzzRecords(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		drainFuzz(t, newRecords("f", bufio.NewReader(bytes.NewReader(data)), nil))
 	})
+}
+
+// FuzzRawHTTP fuzzes the raw HTTP request reader alone.
+func FuzzRawHTTP(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) { drainFuzz(t, parseRaw("f", data)) })
+}
+
+// FuzzHAR fuzzes the HAR reader alone.
+func FuzzHAR(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, data []byte) { drainFuzz(t, parseHAR("f", data)) })
 }
