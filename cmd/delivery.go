@@ -16,32 +16,76 @@ import (
 	"github.com/thingsim/thingsim/sender"
 )
 
-// deliveryFlags say how messages are delivered and reported, shared by send and replay.
+// connectionFlags say how one message is delivered: attempts, timing, TLS trust, protocol.
+// Every command that talks to an endpoint has them.
+type connectionFlags struct {
+	attempts  int
+	timeouts  string
+	backoff   string
+	caFile    string
+	http2     bool
+	userAgent string
+}
+
+func (c *connectionFlags) register(fs *pflag.FlagSet) {
+	fs.IntVar(&c.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
+	fs.StringVar(&c.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
+	fs.StringVar(&c.backoff, "backoff", "1s,2s", "wait before each retry (the last repeats; 0 for none)")
+	fs.StringVar(&c.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE` (a staging or local CA)")
+	fs.BoolVar(&c.http2, "http2", false, "offer HTTP/2 (the platform sends HTTP/1.1)")
+	fs.StringVar(&c.userAgent, "user-agent", userAgent(), "User-Agent header (the platform's is not documented)")
+}
+
+func (c *connectionFlags) check() error {
+	if c.attempts < 1 || c.attempts > sender.MaxAttempts {
+		return usageErrorf("--attempts: must be 1 to %d (the platform's limit), not %d", sender.MaxAttempts, c.attempts)
+	}
+	return nil
+}
+
+// senderConfig returns the sender settings of the flags, for dest, with connections for up to
+// conns messages in flight; rootCAs (may be nil) is trusted unless --ca-file says otherwise.
+func (c *connectionFlags) senderConfig(dest *sender.Destination, conns int, rootCAs *x509.CertPool) (sender.Config, error) {
+	timeouts, err := parseDurations("timeouts", c.timeouts, false)
+	if err != nil {
+		return sender.Config{}, err
+	}
+	backoff, err := parseDurations("backoff", c.backoff, true)
+	if err != nil {
+		return sender.Config{}, err
+	}
+	if c.caFile != "" {
+		if rootCAs, err = sender.LoadCAFile(c.caFile); err != nil {
+			return sender.Config{}, configErrorf("--ca-file: %v", err)
+		}
+	}
+	return sender.Config{
+		Destination: dest,
+		Transport:   sender.NewHTTPTransport(sender.HTTPOptions{RootCAs: rootCAs, HTTP2: c.http2, MaxConnsPerHost: max(conns, 2)}),
+		Attempts:    c.attempts,
+		Timeouts:    timeouts,
+		Backoff:     backoff,
+		UserAgent:   c.userAgent,
+	}, nil
+}
+
+// deliveryFlags say how the messages of a run are delivered and reported, shared by send and
+// replay.
 type deliveryFlags struct {
+	connectionFlags
 	concurrency int
-	attempts    int
-	timeouts    string
-	backoff     string
-	caFile      string
 	deadLetter  string
 	dryRun      bool
 	output      string
-	http2       bool
-	userAgent   string
 	rate        float64
 }
 
 func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
+	d.connectionFlags.register(fs)
 	fs.IntVarP(&d.concurrency, "concurrency", "c", concurrency, "messages in flight at once")
-	fs.IntVar(&d.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
-	fs.StringVar(&d.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
-	fs.StringVar(&d.backoff, "backoff", "1s,2s", "wait before each retry (the last repeats; 0 for none)")
-	fs.StringVar(&d.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE` (a staging or local CA)")
 	fs.StringVar(&d.deadLetter, "dead-letter", "", "append undelivered messages to `FILE` (JSON lines that replay reads)")
 	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
 	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")
-	fs.BoolVar(&d.http2, "http2", false, "offer HTTP/2 (the platform sends HTTP/1.1)")
-	fs.StringVar(&d.userAgent, "user-agent", userAgent(), "User-Agent header (the platform's is not documented)")
 	fs.Float64Var(&d.rate, "rate", 0, "start at most this many messages per second (0: as fast as answered)")
 }
 
@@ -52,13 +96,10 @@ func (d *deliveryFlags) check() error {
 	if d.concurrency < 1 {
 		return usageErrorf("--concurrency: must be at least 1, not %d", d.concurrency)
 	}
-	if d.attempts < 1 || d.attempts > sender.MaxAttempts {
-		return usageErrorf("--attempts: must be 1 to %d (the platform's limit), not %d", sender.MaxAttempts, d.attempts)
-	}
 	if d.rate < 0 {
 		return usageErrorf("--rate: must not be negative")
 	}
-	return nil
+	return d.connectionFlags.check()
 }
 
 // deliveryHooks let a command follow a run: before a message goes (demo, replay's token check)
@@ -71,30 +112,13 @@ type deliveryHooks struct {
 // deliver runs the messages of f to the destination: the dry run, or the delivery with its report,
 // dead letters, summary and exit code.
 func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed, hooks deliveryHooks) error {
-	timeouts, err := parseDurations("timeouts", d.timeouts, false)
+	cfg, err := d.senderConfig(in.dest, d.concurrency, hooks.rootCAs)
 	if err != nil {
 		return err
-	}
-	backoff, err := parseDurations("backoff", d.backoff, true)
-	if err != nil {
-		return err
-	}
-	roots := hooks.rootCAs
-	if d.caFile != "" {
-		if roots, err = sender.LoadCAFile(d.caFile); err != nil {
-			return configErrorf("--ca-file: %v", err)
-		}
 	}
 	report := newRunReport(ios, d.output == "json")
-	s, err := sender.New(sender.Config{
-		Destination: in.dest,
-		Transport:   sender.NewHTTPTransport(sender.HTTPOptions{RootCAs: roots, HTTP2: d.http2, MaxConnsPerHost: max(d.concurrency, 2)}),
-		Attempts:    d.attempts,
-		Timeouts:    timeouts,
-		Backoff:     backoff,
-		UserAgent:   d.userAgent,
-		OnAttempt:   func(msg int, a sender.Attempt) { report.attempt(msg, a, d.attempts) },
-	})
+	cfg.OnAttempt = func(msg int, a sender.Attempt) { report.attempt(msg, a, d.attempts) }
+	s, err := sender.New(cfg)
 	if err != nil {
 		return configError(err)
 	}

@@ -73,6 +73,7 @@ Start with: thingsim demo`,
 		newValidateCmd(ios, nil),
 		newReceiveCmd(ios, nil),
 		newReplayCmd(ios, nil),
+		newAuditCmd(ios, nil),
 	)
 	return root
 }

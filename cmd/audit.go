@@ -1,0 +1,220 @@
+package cmd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/thingsim/thingsim/internal/audit"
+)
+
+type auditOptions struct {
+	ios        *IOStreams
+	dest       destinationFlags
+	conn       connectionFlags
+	only       []string
+	skip       []string
+	junit      string
+	output     string
+	strictPlug bool
+}
+
+func newAuditCmd(ios *IOStreams, runF func(context.Context, *auditOptions) error) *cobra.Command {
+	opts := &auditOptions{ios: ios}
+	c := &cobra.Command{
+		Use:   "audit",
+		Short: "Check that an endpoint accepts what it must and refuses what it must",
+		Long: `Check how an endpoint behaves as a receiver of the platform's HTTPS destination: that it
+accepts valid packs in every shape the platform sends, byte for byte (Java-style numbers,
+escapes, member order), and refuses a wrong, missing or foreign token and a tampered body
+with a 4xx. Each check is reported with its evidence, what was sent and what came back.
+
+Required checks (a failure exits 1): valid-legacy, valid-merged, profiles, java-numbers,
+byte-variants, wrong-token, missing-token, other-secret, tampered-body. The others warn:
+uppercase-token, unknown-plug (with --strict-plug), duplicate, method-body, latency, tls.
+
+Nothing is sent until the destination passes the platform's rules (exit 2 otherwise). The
+checks that send bad data send one request each.`,
+		Example: `  thingsim audit --destination staging.yaml --junit audit.xml
+  thingsim audit --url https://staging.example.com/things --secret-env THINGS_SECRET --only wrong-token,missing-token
+  thingsim audit --destination local.yaml --relax --ca-file ca.pem --timeouts 2s --backoff 100ms --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if opts.output != "text" && opts.output != "json" {
+				return usageErrorf("--output: %q is not text or json", opts.output)
+			}
+			if err := opts.conn.check(); err != nil {
+				return err
+			}
+			for _, list := range [][]string{opts.only, opts.skip} {
+				for _, name := range list {
+					if !contains(audit.Names(), name) {
+						return usageErrorf("no check is named %q (the checks: %s)", name, strings.Join(audit.Names(), ", "))
+					}
+				}
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return runAudit(c.Context(), opts)
+		},
+	}
+	fs := c.Flags()
+	opts.dest.register(c)
+	opts.conn.register(fs)
+	fs.StringSliceVar(&opts.only, "only", nil, "run only these checks (comma-separated names)")
+	fs.StringSliceVar(&opts.skip, "skip", nil, "skip these checks (comma-separated names)")
+	fs.StringVar(&opts.junit, "junit", "", "write the results as JUnit XML to `FILE`, one testcase per check")
+	fs.StringVarP(&opts.output, "output", "o", "text", "output: text or json (JSON lines)")
+	fs.BoolVar(&opts.strictPlug, "strict-plug", false, "expect the endpoint to refuse an unknown plug UUID (runs unknown-plug)")
+	return c
+}
+
+type checkEvent struct {
+	Event    string           `json:"event"`
+	Name     string           `json:"name"`
+	Result   audit.Outcome    `json:"result"`
+	Required bool             `json:"required"`
+	Message  string           `json:"message"`
+	Evidence []audit.Exchange `json:"evidence"`
+}
+
+type auditSummary struct {
+	Event    string `json:"event"`
+	Result   string `json:"result"`
+	Checks   int    `json:"checks"`
+	Passed   int    `json:"passed"`
+	Failed   int    `json:"failed"`
+	Warnings int    `json:"warnings"`
+	Skipped  int    `json:"skipped"`
+}
+
+func runAudit(ctx context.Context, opts *auditOptions) error {
+	ios := opts.ios
+	in, err := opts.dest.build(ios.In)
+	if err != nil {
+		return err
+	}
+	if err := in.check(ios, opts.dest.relax); err != nil {
+		return err
+	}
+	cfg, err := opts.conn.senderConfig(in.dest, 2, nil)
+	if err != nil {
+		return err
+	}
+	var junitFile *os.File
+	if opts.junit != "" {
+		// Opened before anything is sent: a report that cannot be written is a usage error.
+		if junitFile, err = os.Create(opts.junit); err != nil {
+			return configErrorf("--junit: %v", pathError(err))
+		}
+		defer junitFile.Close()
+	}
+	var names []string
+	for _, n := range audit.Names() {
+		if (len(opts.only) == 0 || contains(opts.only, n)) && !contains(opts.skip, n) {
+			names = append(names, n)
+		}
+	}
+	e := ios.errPalette()
+	fmt.Fprintf(ios.ErrOut, "auditing %s %s: %d checks; the ones that send bad data send one request each\n", in.dest.HTTPMethod(), in.dest.URL, len(names))
+	for _, line := range audit.Plan(names) {
+		fmt.Fprintf(ios.ErrOut, "%s\n", e.dim.Sprint("  "+line))
+	}
+	p := ios.outPalette()
+	started := time.Now()
+	results, runErr := audit.Run(ctx, audit.Config{
+		Destination: in.dest,
+		Transport:   cfg.Transport,
+		Attempts:    cfg.Attempts,
+		Timeouts:    cfg.Timeouts,
+		Backoff:     cfg.Backoff,
+		UserAgent:   cfg.UserAgent,
+		StrictPlug:  opts.strictPlug,
+		Checks:      names,
+		OnResult: func(r audit.Result) {
+			if opts.output == "json" {
+				b, _ := json.Marshal(checkEvent{Event: "check", Name: r.Name, Result: r.Outcome, Required: r.Required, Message: r.Message, Evidence: r.Evidence})
+				fmt.Fprintln(ios.Out, string(b))
+				return
+			}
+			printCheck(ios, p, r)
+		},
+	})
+	if runErr != nil && ctx.Err() == nil {
+		return failure(runErr)
+	}
+	sum := auditSummary{Event: "summary", Result: "pass", Checks: len(results)}
+	for _, r := range results {
+		switch r.Outcome {
+		case audit.Pass:
+			sum.Passed++
+		case audit.Fail:
+			sum.Failed++
+			sum.Result = "fail"
+		case audit.Warn:
+			sum.Warnings++
+		case audit.Skip:
+			sum.Skipped++
+		}
+	}
+	if opts.output == "json" {
+		b, _ := json.Marshal(sum)
+		fmt.Fprintln(ios.Out, string(b))
+	} else {
+		mark := p.ok.Sprint("✓")
+		verdict := "the endpoint passes every required check"
+		if sum.Failed > 0 {
+			mark = p.bad.Sprint("✗")
+			verdict = fmt.Sprintf("the endpoint fails %d required check%s", sum.Failed, plural(sum.Failed))
+		}
+		fmt.Fprintf(ios.Out, "\n%s %s: %d passed, %d failed, %d warnings, %d skipped\n", mark, verdict, sum.Passed, sum.Failed, sum.Warnings, sum.Skipped)
+	}
+	if junitFile != nil {
+		if err := audit.WriteJUnit(junitFile, in.dest.URL, started, results); err != nil {
+			return failure(fmt.Errorf("writing %s: %w", opts.junit, err))
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return errInterrupted
+	case sum.Failed > 0:
+		return errFailed
+	}
+	return nil
+}
+
+// printCheck writes a check's line and, when it did not pass, its evidence.
+func printCheck(ios *IOStreams, p palette, r audit.Result) {
+	var mark string
+	switch r.Outcome {
+	case audit.Pass:
+		mark = p.ok.Sprint("✓")
+	case audit.Fail:
+		mark = p.bad.Sprint("✗")
+	case audit.Warn:
+		mark = p.warn.Sprint("!")
+	default:
+		mark = p.dim.Sprint("-")
+	}
+	fmt.Fprintf(ios.Out, "%s %-16s %s\n", mark, r.Name, r.Message)
+	if r.Outcome == audit.Fail || r.Outcome == audit.Warn {
+		for _, line := range audit.EvidenceLines(r.Evidence) {
+			fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint(line))
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
