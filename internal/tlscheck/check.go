@@ -1,0 +1,521 @@
+// Package tlscheck tells whether the platform's TLS policy would accept an endpoint: a
+// certificate that a CA in the default Java trust store signed (never self-signed), TLS 1.2 or
+// newer, and at least one cipher suite of the platform's list of 41. Cipher suites are probed one
+// by one with hand-built ClientHellos, so that suites Go's crypto/tls lacks (DHE, CAMELLIA, CCM)
+// are seen too.
+package tlscheck
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Reason kinds.
+const (
+	KindProtocolVersion = "protocol_version"
+	KindCipherSuites    = "cipher_suites"
+	KindSelfSigned      = "self_signed"
+	KindUntrustedRoot   = "untrusted_root"
+	KindExpired         = "expired"
+	KindHostname        = "hostname"
+	KindPort            = "port"
+	KindUnreachable     = "unreachable"
+	KindWeakDH          = "weak_dh"
+	KindHost            = "host"
+	KindJavaSuites      = "java_suites"
+	KindExpiry          = "expiry"
+	KindTrustStore      = "trust_store"
+)
+
+// Finding is a reason the platform would refuse the endpoint, or a warning; Fix says what to
+// change, where there is a usual fix.
+type Finding struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Fix     string `json:"fix,omitempty"`
+}
+
+// SuiteResult says whether the server accepts one listed suite.
+type SuiteResult struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Accepted bool   `json:"accepted"`
+	Java     bool   `json:"java"`
+	DHBits   int    `json:"dh_bits,omitempty"`
+}
+
+// Negotiated is what thingsim's own sender negotiates, or why it cannot.
+type Negotiated struct {
+	Version string `json:"version,omitempty"`
+	Suite   string `json:"suite,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// CertInfo describes one certificate of the served chain.
+type CertInfo struct {
+	Subject   string `json:"subject"`
+	Issuer    string `json:"issuer"`
+	NotAfter  string `json:"not_after"`
+	DaysLeft  int    `json:"days_left"`
+	Key       string `json:"key"`
+	Signature string `json:"signature"`
+}
+
+// CertReport describes the served chain and who trusts it.
+type CertReport struct {
+	Chain         []CertInfo `json:"chain"`
+	HostnameMatch bool       `json:"hostname_match"`
+	SelfSigned    bool       `json:"self_signed"`
+	// Trust names each store judged and whether it trusts the chain.
+	Trust []TrustResult `json:"trust"`
+}
+
+// TrustResult is one store's judgement of the chain.
+type TrustResult struct {
+	Store   string `json:"store"`
+	Trusted bool   `json:"trusted"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Report is the whole answer.
+type Report struct {
+	URL            string          `json:"url"`
+	Verdict        string          `json:"verdict"` // accept or refuse
+	Reasons        []Finding       `json:"reasons"`
+	Warnings       []Finding       `json:"warnings"`
+	Protocols      map[string]bool `json:"protocols"`
+	Suites         []SuiteResult   `json:"suites"`
+	AcceptedSuites []string        `json:"accepted_suites"`
+	TLS13Suites    []string        `json:"tls13_suites"`
+	Negotiated     *Negotiated     `json:"negotiated,omitempty"`
+	Certificate    *CertReport     `json:"certificate,omitempty"`
+}
+
+// Accepted reports whether the platform would accept the endpoint.
+func (r *Report) Accepted() bool { return r.Verdict == "accept" }
+
+// Config configures a check.
+type Config struct {
+	URL string
+	// Relax makes a port other than 443 a warning, for local and staging servers.
+	Relax bool
+	// Java is the trust store that decides; nil means the default Java trust store found on this
+	// machine, or, when there is none, the system roots with a warning.
+	Java *TrustStore
+	// ExtraRoots are trusted too, as send's --ca-file; never for a self-signed leaf.
+	ExtraRoots []*x509.Certificate
+	// Timeout bounds each probe; default 5s.
+	Timeout time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Fixes as nginx takes them.
+const (
+	fixProtocols = "nginx: ssl_protocols TLSv1.2 TLSv1.3;"
+	fixCiphers   = "nginx: ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384;"
+	fixChain     = "nginx: ssl_certificate must hold the whole chain, the server's certificate then the intermediates (fullchain.pem)"
+	fixCA        = "use a certificate from a CA in the Java trust store (Let's Encrypt's ISRG Root X1 is one)"
+)
+
+var versionNames = []struct {
+	v    uint16
+	name string
+}{{VersionTLS10, "TLS1.0"}, {VersionTLS11, "TLS1.1"}, {VersionTLS12, "TLS1.2"}, {VersionTLS13, "TLS1.3"}}
+
+// ErrUsage marks a URL that cannot be checked at all.
+var ErrUsage = errors.New("usage")
+
+// Check probes the endpoint of cfg.URL and judges it as the platform would.
+func Check(ctx context.Context, cfg Config) (*Report, error) {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("%w: %q is not a URL with a host", ErrUsage, cfg.URL)
+	}
+	if u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: %q is not an https URL: there is no TLS to check", ErrUsage, cfg.URL)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+	}
+	r := &Report{URL: cfg.URL, Protocols: map[string]bool{}, Reasons: []Finding{}, Warnings: []Finding{},
+		AcceptedSuites: []string{}, TLS13Suites: []string{}}
+	if port != "443" {
+		f := Finding{Kind: KindPort, Message: fmt.Sprintf("port %s: the platform supports only the default port 443", port), Fix: "serve HTTPS on port 443"}
+		if cfg.Relax {
+			r.warn(f)
+		} else {
+			r.refuse(f)
+		}
+	}
+	if why := unreachableHost(host); why != "" {
+		r.warn(Finding{Kind: KindHost, Message: fmt.Sprintf("the host %s is %s: the platform cannot reach it (checked from here all the same)", host, why)})
+	}
+	dialer := &net.Dialer{}
+	p := &prober{addr: net.JoinHostPort(host, port), serverName: host, timeout: cfg.Timeout, dial: dialer.DialContext}
+
+	// Is anything there, and does it speak TLS?
+	c, err := dialer.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		r.refuse(Finding{Kind: KindUnreachable, Message: fmt.Sprintf("cannot connect to %s: %v", p.addr, unwrapOp(err))})
+		return r.finish(), nil
+	}
+	c.Close()
+
+	var chainDER [][]byte
+	for _, v := range versionNames {
+		a, err := p.version(ctx, v.v)
+		if errors.Is(err, errNotTLS) {
+			r.refuse(Finding{Kind: KindUnreachable, Message: fmt.Sprintf("%s does not answer a TLS ClientHello with TLS (plain HTTP on a TLS port?)", p.addr)})
+			return r.finish(), nil
+		}
+		if err != nil {
+			r.refuse(Finding{Kind: KindUnreachable, Message: fmt.Sprintf("probing %s at %s: %v", v.name, p.addr, unwrapOp(err))})
+			return r.finish(), nil
+		}
+		r.Protocols[v.name] = a.Accepted
+		if a.Accepted && v.v == VersionTLS12 {
+			chainDER = a.Certificates
+		}
+	}
+	if r.Protocols["TLS1.0"] || r.Protocols["TLS1.1"] {
+		var old []string
+		for _, v := range versionNames[:2] {
+			if r.Protocols[v.name] {
+				old = append(old, strings.Replace(v.name, "TLS", "TLS ", 1))
+			}
+		}
+		r.warn(Finding{Kind: KindProtocolVersion, Message: fmt.Sprintf("the server also accepts %s, which the platform's policy calls unsafe", strings.Join(old, " and ")), Fix: fixProtocols})
+	}
+	if !r.Protocols["TLS1.2"] && !r.Protocols["TLS1.3"] {
+		r.refuse(Finding{Kind: KindProtocolVersion, Message: "the server accepts neither TLS 1.2 nor TLS 1.3; the platform needs TLS 1.2 or newer", Fix: fixProtocols})
+	}
+
+	// Every listed suite, one by one.
+	var javaAccepted, otherAccepted []string
+	weakDH, strongOther := 0, false
+	for _, s := range PlatformSuites {
+		res := SuiteResult{Code: s.CodeString(), Name: s.Name, Java: s.Java}
+		if r.Protocols["TLS1.2"] {
+			a, err := p.suite12(ctx, s.Code)
+			if err == nil && a.Accepted {
+				res.Accepted, res.DHBits = true, a.DHBits
+				r.AcceptedSuites = append(r.AcceptedSuites, res.Code)
+				if s.Java {
+					javaAccepted = append(javaAccepted, s.Name)
+				} else {
+					otherAccepted = append(otherAccepted, s.Name)
+				}
+				if isDHE(s.Code) && a.DHBits > 0 && a.DHBits < 2048 {
+					weakDH = a.DHBits
+				} else {
+					strongOther = true
+				}
+				if chainDER == nil {
+					chainDER = a.Certificates
+				}
+			}
+		}
+		r.Suites = append(r.Suites, res)
+	}
+	for _, code := range []uint16{0x1301, 0x1302, 0x1303} {
+		if !r.Protocols["TLS1.3"] {
+			break
+		}
+		if a, err := p.suite13(ctx, []uint16{code}); err == nil && a.Accepted {
+			r.TLS13Suites = append(r.TLS13Suites, suiteName(code))
+		}
+	}
+	switch {
+	case len(r.AcceptedSuites) == 0 && r.Protocols["TLS1.3"] && !r.Protocols["TLS1.2"]:
+		r.refuse(Finding{Kind: KindCipherSuites, Message: "the server speaks only TLS 1.3, whose suites are not on the platform's list (all TLS 1.2 suites): " +
+			"the documented policy is not met, though a stock Java client would connect all the same", Fix: "also accept TLS 1.2 with a listed suite; " + fixCiphers})
+	case len(r.AcceptedSuites) == 0 && r.Protocols["TLS1.2"]:
+		r.refuse(Finding{Kind: KindCipherSuites, Message: "the server accepts none of the 41 cipher suites on the platform's list", Fix: fixCiphers})
+	case len(javaAccepted) == 0 && len(otherAccepted) > 0:
+		r.warn(Finding{Kind: KindJavaSuites, Message: fmt.Sprintf("the listed suites the server accepts (%s) are not implemented by a stock Java client; the documented list is met, but a Java platform may not connect",
+			strings.Join(otherAccepted, ", ")), Fix: fixCiphers})
+	}
+	if weakDH > 0 {
+		f := Finding{Kind: KindWeakDH, Message: fmt.Sprintf("a DHE suite uses a %d-bit group; 2048 bits is the least considered safe", weakDH), Fix: "nginx: ssl_dhparam with a group of 2048 bits or more, or ECDHE suites only"}
+		if strongOther {
+			r.warn(f)
+		} else {
+			r.refuse(f)
+		}
+	}
+
+	r.Negotiated = negotiate(ctx, p, host, cfg)
+	if chainDER == nil {
+		chainDER = fetchChain(ctx, p, host)
+	}
+	r.Certificate = judgeChain(r, chainDER, host, cfg)
+	return r.finish(), nil
+}
+
+func (r *Report) refuse(f Finding) { r.Reasons = append(r.Reasons, f) }
+func (r *Report) warn(f Finding)   { r.Warnings = append(r.Warnings, f) }
+
+func (r *Report) finish() *Report {
+	r.Verdict = "accept"
+	if len(r.Reasons) > 0 {
+		r.Verdict = "refuse"
+	}
+	return r
+}
+
+// negotiate runs the handshake thingsim's sender runs, with the system roots and the extra ones.
+func negotiate(ctx context.Context, p *prober, host string, cfg Config) *Negotiated {
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	for _, c := range cfg.ExtraRoots {
+		pool.AddCert(c)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool, ServerName: host}
+	tc.CipherSuites = goPlatformSuites()
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	d := tls.Dialer{Config: tc}
+	c, err := d.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		return &Negotiated{Error: err.Error()}
+	}
+	defer c.Close()
+	st := c.(*tls.Conn).ConnectionState()
+	return &Negotiated{Version: tls.VersionName(st.Version), Suite: tls.CipherSuiteName(st.CipherSuite)}
+}
+
+// goPlatformSuites are the listed suites Go implements, as send offers them.
+func goPlatformSuites() []uint16 {
+	var out []uint16
+	for _, s := range tls.CipherSuites() {
+		for _, ps := range PlatformSuites {
+			if s.ID == ps.Code {
+				out = append(out, s.ID)
+			}
+		}
+	}
+	for _, s := range tls.InsecureCipherSuites() {
+		for _, ps := range PlatformSuites {
+			if s.ID == ps.Code {
+				out = append(out, s.ID)
+			}
+		}
+	}
+	return out
+}
+
+// fetchChain gets the served chain with Go's TLS when the raw probes saw none (TLS 1.3 only).
+func fetchChain(ctx context.Context, p *prober, host string) [][]byte {
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	d := tls.Dialer{Config: &tls.Config{InsecureSkipVerify: true, ServerName: host, MinVersion: tls.VersionTLS10}} // reading the chain only; judged below
+	c, err := d.DialContext(ctx, "tcp", p.addr)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	var out [][]byte
+	for _, cert := range c.(*tls.Conn).ConnectionState().PeerCertificates {
+		out = append(out, cert.Raw)
+	}
+	return out
+}
+
+// judgeChain describes the chain and decides trust, expiry and host name.
+func judgeChain(r *Report, der [][]byte, host string, cfg Config) *CertReport {
+	if len(der) == 0 {
+		r.refuse(Finding{Kind: KindUntrustedRoot, Message: "the server sent no certificate that could be read"})
+		return nil
+	}
+	var chain []*x509.Certificate
+	for _, d := range der {
+		c, err := x509.ParseCertificate(d)
+		if err != nil {
+			r.refuse(Finding{Kind: KindUntrustedRoot, Message: fmt.Sprintf("a served certificate cannot be read: %v", err)})
+			return nil
+		}
+		chain = append(chain, c)
+	}
+	now := cfg.Now()
+	cr := &CertReport{}
+	for _, c := range chain {
+		cr.Chain = append(cr.Chain, CertInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotAfter: c.NotAfter.UTC().Format(time.RFC3339),
+			DaysLeft: int(c.NotAfter.Sub(now).Hours() / 24), Key: keyDescription(c), Signature: c.SignatureAlgorithm.String()})
+	}
+	leaf := chain[0]
+	cr.HostnameMatch = leaf.VerifyHostname(host) == nil
+	if !cr.HostnameMatch {
+		r.refuse(Finding{Kind: KindHostname, Message: fmt.Sprintf("the certificate does not name %s (it names %s)", host, strings.Join(certNames(leaf), ", ")),
+			Fix: fmt.Sprintf("use a certificate whose subjectAltName holds %s", host)})
+	}
+	switch left := leaf.NotAfter.Sub(now); {
+	case now.Before(leaf.NotBefore):
+		r.refuse(Finding{Kind: KindExpired, Message: fmt.Sprintf("the certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))})
+	case left < 0:
+		r.refuse(Finding{Kind: KindExpired, Message: fmt.Sprintf("the certificate expired on %s", leaf.NotAfter.UTC().Format(time.RFC3339)), Fix: "renew the certificate"})
+	case left < 30*24*time.Hour:
+		r.warn(Finding{Kind: KindExpiry, Message: fmt.Sprintf("the certificate expires in %d days (%s)", int(left.Hours()/24), leaf.NotAfter.UTC().Format("2006-01-02")), Fix: "renew the certificate"})
+	}
+	cr.SelfSigned = isSelfSigned(leaf)
+	if cr.SelfSigned {
+		r.refuse(Finding{Kind: KindSelfSigned, Message: fmt.Sprintf("the certificate is self-signed (%s): the platform never trusts one", leaf.Subject), Fix: fixCA})
+	}
+
+	java := cfg.Java
+	if java == nil {
+		if path := FindJavaTrustStore(); path != "" {
+			if ts, err := LoadTrustStore(path, "changeit"); err == nil {
+				java = ts
+			} else {
+				r.warn(Finding{Kind: KindTrustStore, Message: err.Error()})
+			}
+		}
+	}
+	inters := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inters.AddCert(c)
+	}
+	// Verify as of the check's clock, and judge expiry above: a trust verdict should not repeat it.
+	at := leaf.NotAfter.Add(-time.Minute)
+	if now.Before(at) && now.After(leaf.NotBefore) {
+		at = now
+	}
+	verify := func(name string, roots *x509.CertPool) TrustResult {
+		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inters, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+		tr := TrustResult{Store: name, Trusted: err == nil}
+		if err != nil {
+			tr.Error = err.Error()
+		}
+		return tr
+	}
+	var javaTrust TrustResult
+	switch {
+	case java != nil:
+		roots := java.Pool.Clone()
+		for _, c := range cfg.ExtraRoots {
+			roots.AddCert(c)
+		}
+		name := "Java trust store " + java.Name
+		if len(cfg.ExtraRoots) > 0 {
+			name += " and --ca-file"
+		}
+		javaTrust = verify(name, roots)
+		cr.Trust = append(cr.Trust, javaTrust)
+	default:
+		r.warn(Finding{Kind: KindTrustStore, Message: "no Java trust store found on this machine (give one with --truststore): the system roots stand in for it"})
+	}
+	sys, err := x509.SystemCertPool()
+	if err == nil {
+		for _, c := range cfg.ExtraRoots {
+			sys.AddCert(c)
+		}
+		st := verify("system roots", sys)
+		cr.Trust = append(cr.Trust, st)
+		if java == nil {
+			javaTrust = st
+		}
+	}
+	if !javaTrust.Trusted && !cr.SelfSigned {
+		last := chain[len(chain)-1]
+		msg := fmt.Sprintf("the chain is not trusted by the %s: it ends at %q, issued by %q", javaTrust.Store, last.Subject, last.Issuer)
+		fix := fixCA
+		switch {
+		case java != nil && holds(java, last.RawIssuer):
+			msg += fmt.Sprintf(", which the trust store holds, but verification failed: %s", javaTrust.Error)
+		case isSelfSigned(last):
+			msg += ", a root the trust store does not hold"
+		default:
+			msg += ", which the server does not send and the trust store does not hold: an intermediate certificate is missing, or the CA is not one the platform trusts"
+			fix = fixChain + "; or " + fixCA
+		}
+		r.refuse(Finding{Kind: KindUntrustedRoot, Message: msg, Fix: fix})
+	}
+	return cr
+}
+
+// isSelfSigned reports whether c signed itself; CheckSignatureFrom would refuse a leaf that is not
+// a CA as its own parent, so the signature is checked directly.
+func isSelfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
+}
+
+func certNames(c *x509.Certificate) []string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		names = append(names, "CN="+c.Subject.CommonName)
+	}
+	return names
+}
+
+func keyDescription(c *x509.Certificate) string {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA %d bits", k.N.BitLen())
+	case *ecdsa.PublicKey:
+		return "ECDSA " + k.Curve.Params().Name
+	case ed25519.PublicKey:
+		return "Ed25519"
+	}
+	return c.PublicKeyAlgorithm.String()
+}
+
+// unreachableHost says why the platform could not reach a host, or "".
+func unreachableHost(host string) string {
+	if strings.EqualFold(host, "localhost") {
+		return "loopback"
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		switch {
+		case ip.IsLoopback():
+			return "loopback"
+		case ip.IsPrivate():
+			return "a private address"
+		case ip.IsLinkLocalUnicast():
+			return "link-local"
+		}
+	}
+	return ""
+}
+
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
+// holds reports whether the store has a certificate with the given subject.
+func holds(ts *TrustStore, subject []byte) bool {
+	for _, c := range ts.Certs {
+		if bytes.Equal(c.RawSubject, subject) {
+			return true
+		}
+	}
+	return false
+}
