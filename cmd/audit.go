@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/internal/audit"
+	"github.com/thingsim/thingsim/internal/tlscheck"
 )
 
 type auditOptions struct {
@@ -136,7 +137,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		Backoff:     cfg.Backoff,
 		UserAgent:   cfg.UserAgent,
 		StrictPlug:  opts.strictPlug,
-		Checks:      names,
+		TLS: func(ctx context.Context) (*tlscheck.Report, error) {
+			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, opts.dest.relax, 5*time.Second)
+		},
+		Checks: names,
 		OnResult: func(r audit.Result) {
 			if opts.output == "json" {
 				b, _ := json.Marshal(checkEvent{Event: "check", Name: r.Name, Result: r.Outcome, Required: r.Required, Message: r.Message, Evidence: r.Evidence})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,6 +79,7 @@ type deliveryFlags struct {
 	dryRun      bool
 	output      string
 	rate        float64
+	checkTLS    bool
 }
 
 func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
@@ -87,6 +89,7 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
 	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")
 	fs.Float64Var(&d.rate, "rate", 0, "start at most this many messages per second (0: as fast as answered)")
+	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
 }
 
 func (d *deliveryFlags) check() error {
@@ -115,6 +118,19 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	cfg, err := d.senderConfig(in.dest, d.concurrency, hooks.rootCAs)
 	if err != nil {
 		return err
+	}
+	if d.checkTLS && strings.HasPrefix(in.dest.URL, "https://") {
+		r, err := checkTLS(ctx, in.dest.URL, "", "changeit", d.caFile, in.relax, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		if !r.Accepted() {
+			diag := *ios
+			diag.Out = ios.ErrOut
+			printTLSReport(&diag, r)
+			return failure(errors.New("--check-tls: the platform would refuse this endpoint's TLS; nothing was sent"))
+		}
+		fmt.Fprintf(ios.ErrOut, "--check-tls: the platform would accept the endpoint's TLS (%d listed suites accepted)\n", len(r.AcceptedSuites))
 	}
 	report := newRunReport(ios, d.output == "json")
 	cfg.OnAttempt = func(msg int, a sender.Attempt) { report.attempt(msg, a, d.attempts) }

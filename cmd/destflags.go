@@ -85,6 +85,7 @@ func applyEnv(fs *pflag.FlagSet, names []string) error {
 // destinationInput is a destination with what was said about it while it was built.
 type destinationInput struct {
 	dest          *sender.Destination
+	relax         bool
 	warnings      []string
 	generatedPlug bool
 }
@@ -201,6 +202,7 @@ func (f *destinationFlags) build(stdin io.Reader) (*destinationInput, error) {
 		in.generatedPlug = true
 	}
 	in.dest = d
+	in.relax = f.relax
 	return in, nil
 }
 

@@ -74,6 +74,7 @@ Start with: thingsim demo`,
 		newReceiveCmd(ios, nil),
 		newReplayCmd(ios, nil),
 		newAuditCmd(ios, nil),
+		newCheckTLSCmd(ios, nil),
 	)
 	return root
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/tlscheck"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
@@ -67,6 +68,8 @@ type Config struct {
 	StrictPlug bool
 	// Checks to run, by name; empty means all.
 	Checks []string
+	// TLS runs the platform's TLS policy check of the endpoint (check-tls); nil skips the tls check.
+	TLS func(ctx context.Context) (*tlscheck.Report, error)
 	// Now dates the packs; Seed draws them.
 	Now  time.Time
 	Seed uint64
@@ -98,7 +101,7 @@ var checks = []check{
 	{"duplicate", false, "1 valid pack twice", checkDuplicate},
 	{"method-body", false, "for GET: 1 GET with a wrong token in its body", checkMethodBody},
 	{"latency", false, "nothing more: the answers above", checkLatency},
-	{"tls", false, "nothing: the TLS check is not part of this version", checkTLS},
+	{"tls", false, "TLS handshakes only: every listed cipher suite, protocol version and the certificate (check-tls)", checkTLS},
 }
 
 // Names returns the checks' names in the order they run.

@@ -202,8 +202,27 @@ func checkLatency(_ context.Context, a *auditor) Result {
 	return r
 }
 
-func checkTLS(context.Context, *auditor) Result {
-	return Result{Outcome: Skip, Message: "the TLS policy check (check-tls) is not part of this version"}
+func checkTLS(ctx context.Context, a *auditor) Result {
+	switch {
+	case a.cfg.TLS == nil:
+		return Result{Outcome: Skip, Message: "no TLS check was asked for"}
+	case !strings.HasPrefix(a.cfg.Destination.URL, "https://"):
+		return Result{Outcome: Skip, Message: "plain HTTP (allowed by --relax): there is no TLS to check"}
+	}
+	rep, err := a.cfg.TLS(ctx)
+	if err != nil {
+		return Result{Outcome: Warn, Message: "the TLS check could not run: " + err.Error()}
+	}
+	var why []string
+	for _, f := range rep.Reasons {
+		why = append(why, f.Kind+": "+f.Message)
+	}
+	ev := Exchange{Sent: fmt.Sprintf("TLS ClientHellos: 4 protocol versions, %d listed suites", len(rep.Suites)), Method: "TLS",
+		Error: fmt.Sprintf("%d of %d listed suites accepted", len(rep.AcceptedSuites), len(rep.Suites))}
+	if rep.Accepted() {
+		return Result{Outcome: Pass, Message: "the platform's TLS policy would accept the endpoint", Evidence: []Exchange{ev}}
+	}
+	return Result{Outcome: Fail, Message: "the platform's TLS policy would refuse the endpoint: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 }
 
 func hexValue(c byte) int {

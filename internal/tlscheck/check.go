@@ -431,7 +431,11 @@ func judgeChain(r *Report, der [][]byte, host string, cfg Config) *CertReport {
 		for _, c := range cfg.ExtraRoots {
 			sys.AddCert(c)
 		}
-		st := verify("system roots", sys)
+		name := "system roots"
+		if len(cfg.ExtraRoots) > 0 {
+			name += " and --ca-file"
+		}
+		st := verify(name, sys)
 		cr.Trust = append(cr.Trust, st)
 		if java == nil {
 			javaTrust = st
