@@ -28,23 +28,25 @@ func TestTLSPolicy(t *testing.T) {
 		{"TLS 1.1", tls.VersionTLS10, tls.VersionTLS11, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-			srv.TLS = &tls.Config{MinVersion: tc.min, MaxVersion: tc.max}
-			if tc.suite != 0 {
-				srv.TLS.CipherSuites = []uint16{tc.suite}
-			}
-			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-			srv.StartTLS()
-			defer srv.Close()
-			e := &endpoint{Server: srv}
-			s, _ := testSender(t, e, validDestination(), Config{Attempts: 1})
-			res := s.Deliver(context.Background(), 0, []byte(docBody))
-			if got := res.Outcome == Delivered; got != tc.ok {
-				t.Fatalf("delivered %v, want %v: %v", got, tc.ok, res.Attempts[0].Err)
-			}
-			if !tc.ok && res.Attempts[0].Kind != KindTLS {
-				t.Fatalf("refused as %s, not tls: %v", res.Attempts[0].Kind, res.Attempts[0].Err)
-			}
+			forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
+				srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+				srv.TLS = &tls.Config{MinVersion: tc.min, MaxVersion: tc.max}
+				if tc.suite != 0 {
+					srv.TLS.CipherSuites = []uint16{tc.suite}
+				}
+				srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+				srv.StartTLS()
+				defer srv.Close()
+				e := &endpoint{Server: srv}
+				s, _ := testSender(t, e, validDestination(), Config{Attempts: 1, Transport: engine(HTTPOptions{RootCAs: e.pool()})})
+				res := s.Deliver(context.Background(), 0, []byte(docBody))
+				if got := res.Outcome == Delivered; got != tc.ok {
+					t.Fatalf("delivered %v, want %v: %v", got, tc.ok, res.Attempts[0].Err)
+				}
+				if !tc.ok && res.Attempts[0].Kind != KindTLS {
+					t.Fatalf("refused as %s, not tls: %v", res.Attempts[0].Kind, res.Attempts[0].Err)
+				}
+			})
 		})
 	}
 }

@@ -1,0 +1,130 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpproxy"
+)
+
+// FastTransport is a Transport on fasthttp, for load: it reuses requests, responses and
+// connections and allocates little per message. Headers go out exactly in the request's order and
+// spelling, after Host and before Content-Length, as the platform's template shows them. It speaks
+// HTTP/1.1 only; proxies come from HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+type FastTransport struct {
+	opts    HTTPOptions
+	mu      sync.Mutex
+	clients map[string]*fasthttp.HostClient // by scheme and host
+}
+
+// NewFastTransport returns a fasthttp transport with the platform's TLS policy. opts.Proxy picks
+// the proxy as for HTTPTransport; nil means the environment's.
+func NewFastTransport(o HTTPOptions) *FastTransport {
+	if o.MaxConnsPerHost == 0 {
+		o.MaxConnsPerHost = 64
+	}
+	return &FastTransport{opts: o, clients: map[string]*fasthttp.HostClient{}}
+}
+
+func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
+	key := r.URL.Scheme + "://" + r.URL.Host
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c, ok := t.clients[key]; ok {
+		return c
+	}
+	host, port := r.URL.Hostname(), r.URL.Port()
+	tls := r.URL.Scheme == "https"
+	if port == "" {
+		port = "80"
+		if tls {
+			port = "443"
+		}
+	}
+	c := &fasthttp.HostClient{
+		Addr:                          net.JoinHostPort(host, port),
+		IsTLS:                         tls,
+		TLSConfig:                     TLSConfig(t.opts.RootCAs),
+		MaxConns:                      t.opts.MaxConnsPerHost,
+		MaxIdemponentCallAttempts:     1, // the sender retries, as the platform does; never fasthttp
+		RetryIfErr:                    func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+		NoDefaultUserAgentHeader:      true,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		MaxResponseBodySize:           maxDrain,
+		MaxIdleConnDuration:           90 * time.Second,
+		Dial:                          fasthttpproxy.FasthttpProxyHTTPDialerTimeout(30 * time.Second),
+	}
+	if t.opts.Proxy != nil {
+		c.Dial = fasthttp.Dial
+		if pu, err := t.opts.Proxy(&http.Request{URL: r.URL}); err == nil && pu != nil {
+			c.Dial = fasthttpproxy.FasthttpHTTPDialerTimeout(pu.Host, 30*time.Second)
+		}
+	}
+	if tls {
+		c.TLSConfig.ServerName = host
+	}
+	t.clients[key] = c
+	return c
+}
+
+// RoundTrip sends r once, within ctx's deadline.
+func (t *FastTransport) RoundTrip(ctx context.Context, r *Request) (Response, error) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(DefaultTimeouts[len(DefaultTimeouts)-1])
+	}
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	// Special headers off: every header is written as given, in order; Host and Content-Length too.
+	req.Header.DisableSpecialHeader()
+	req.Header.DisableNormalizing()
+	req.Header.SetMethod(r.Method)
+	req.SetRequestURI(r.URL.String())
+	req.Header.Add("Host", r.URL.Host)
+	for _, h := range r.Header {
+		req.Header.Add(h.Name, h.Value)
+	}
+	req.Header.Add("Content-Length", strconv.Itoa(len(r.Body)))
+	req.SetBodyRaw(r.Body)
+
+	err := t.client(r).DoDeadline(req, resp, deadline)
+	if err != nil {
+		if errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) || errors.Is(err, fasthttp.ErrTLSHandshakeTimeout) {
+			return Response{}, fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+		}
+		if errors.Is(err, fasthttp.ErrBodyTooLarge) && resp.StatusCode() != 0 {
+			return Response{Status: resp.StatusCode(), Proto: "HTTP/1.1"}, nil
+		}
+		return Response{}, err
+	}
+	out := Response{Status: resp.StatusCode(), Proto: "HTTP/1.1"}
+	if loc := resp.Header.Peek("Location"); len(loc) > 0 {
+		out.Location = string(loc)
+	}
+	if b := resp.Body(); len(b) > 0 {
+		out.Body = append([]byte(nil), b[:min(len(b), maxDiagnostic)]...)
+	}
+	return out, nil
+}
+
+// CloseIdle closes idle connections.
+func (t *FastTransport) CloseIdle() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, c := range t.clients {
+		c.CloseIdleConnections()
+	}
+}
