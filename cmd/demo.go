@@ -177,7 +177,7 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 		fmt.Fprintf(ios.Out, "\n%s\n", p.bold.Sprintf("── message #%d: %s", i, device))
 		fmt.Fprintf(ios.Out, "%s\n", indent(t.Dump(req)))
 		res := s.DeliverRequest(ctx, int(i), req)
-		report.message(res, message{index: int(i), body: body, device: device})
+		report.message(0, res, message{index: int(i), body: body, device: device}, res.Latency)
 	}
 	fmt.Fprintln(ios.Out)
 	ok := report.summary("")

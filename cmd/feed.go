@@ -28,18 +28,23 @@ type feed interface {
 	unread(m message)
 	// remaining says what was not sent when the run stopped early, or "" when nothing is left.
 	remaining() string
+	// size returns how many messages the feed holds, -1 when it does not know or has no end.
+	size() int64
 	close()
 }
 
-// generatedFeed yields count generated packs, or one exact pack count times.
+// generatedFeed yields count generated packs, or one exact pack count times; a negative count
+// has no end.
 type generatedFeed struct {
 	src   packSource
 	count int64
 	n     int64
 }
 
+func (f *generatedFeed) size() int64 { return f.count }
+
 func (f *generatedFeed) next() (message, error) {
-	if f.n >= f.count {
+	if f.count >= 0 && f.n >= f.count {
 		return message{}, io.EOF
 	}
 	body, device := f.src.Next(make([]byte, 0, 512))
@@ -51,7 +56,7 @@ func (f *generatedFeed) next() (message, error) {
 func (f *generatedFeed) unread(message) { f.n-- }
 
 func (f *generatedFeed) remaining() string {
-	if left := f.count - f.n; left > 0 {
+	if left := f.count - f.n; f.count >= 0 && left > 0 {
 		return fmt.Sprintf("%d generated message%s", left, plural(int(left)))
 	}
 	return ""
@@ -69,7 +74,7 @@ type payloadFeed struct {
 }
 
 func (f *payloadFeed) next() (message, error) {
-	if f.n >= f.count {
+	if f.count >= 0 && f.n >= f.count {
 		return message{}, io.EOF
 	}
 	m := message{index: int(f.n), body: f.body, device: f.device, origin: f.where}
@@ -79,8 +84,10 @@ func (f *payloadFeed) next() (message, error) {
 
 func (f *payloadFeed) unread(message) { f.n-- }
 
+func (f *payloadFeed) size() int64 { return f.count }
+
 func (f *payloadFeed) remaining() string {
-	if left := f.count - f.n; left > 0 {
+	if left := f.count - f.n; f.count >= 0 && left > 0 {
 		return fmt.Sprintf("%d of %d copies of %s", left, f.count, f.where)
 	}
 	return ""
@@ -148,6 +155,8 @@ func (f *linesFeed) next() (message, error) {
 }
 
 func (f *linesFeed) unread(m message) { f.unsent = m.origin }
+
+func (f *linesFeed) size() int64 { return -1 }
 
 func (f *linesFeed) remaining() string {
 	switch {

@@ -23,6 +23,7 @@ type generatorFlags struct {
 	interval time.Duration
 	device   string
 	measures []string
+	backlog  time.Duration // set by send --burst: the packs start this long before --now
 }
 
 func (g *generatorFlags) register(fs *pflag.FlagSet) {
@@ -61,6 +62,7 @@ func (g *generatorFlags) source() (packSource, error) {
 	if err != nil {
 		return nil, err
 	}
+	now = now.Add(-g.backlog)
 	if g.devices < 1 {
 		return nil, usageErrorf("--devices: must be at least 1, not %d", g.devices)
 	}

@@ -299,6 +299,8 @@ func (f *replayFeed) remaining() string {
 
 func (f *replayFeed) close() {}
 
+func (f *replayFeed) size() int64 { return -1 }
+
 // summary says what was not replayed and why.
 func (f *replayFeed) summary() {
 	var parts []string

@@ -4,40 +4,96 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/load"
 	"github.com/thingsim/thingsim/sender"
 )
 
 // runReport collects the outcome of every message of a run, writes it as text or JSON lines,
-// keeps the messages that were not delivered in the dead-letter file, and sums them up. It is
-// safe for concurrent use by the delivering workers.
+// keeps the messages that were not delivered in the dead-letter file, and sums them up. Each
+// worker counts into a tally of its own, merged for progress and the summary, so that the hot path
+// shares no lock; output lines and dead letters are serialised.
 type runReport struct {
 	ios      *IOStreams
 	json     bool
+	lines    string // which messages get a line: all, failed or none
 	sender   *sender.Sender
 	deadFile *os.File
 	deadPath string
+	started  time.Time
 
-	mu        sync.Mutex
-	out       io.Writer
-	messages  int
-	outcomes  map[sender.Outcome]int
-	attempts  int
-	statuses  map[int]int
-	errors    map[sender.ErrorKind]int
-	latencies []time.Duration
-	dead      int
-	deadErr   error
+	mu      sync.Mutex // output and dead letters
+	out     io.Writer
+	dead    int
+	deadErr error
+
+	tallyMu sync.Mutex
+	tallies []*tally
+}
+
+// tally is one worker's counts.
+type tally struct {
+	mu       sync.Mutex
+	messages int64
+	outcomes map[sender.Outcome]int64
+	attempts int64
+	statuses map[int]int64
+	errors   map[sender.ErrorKind]int64
+	lat      *load.Latencies
+}
+
+func newTally() *tally {
+	return &tally{outcomes: map[sender.Outcome]int64{}, statuses: map[int]int64{}, errors: map[sender.ErrorKind]int64{}, lat: load.NewLatencies()}
+}
+
+// add merges o into t; t's lock is held by the caller or t is private.
+func (t *tally) add(o *tally) {
+	t.messages += o.messages
+	t.attempts += o.attempts
+	for k, v := range o.outcomes {
+		t.outcomes[k] += v
+	}
+	for k, v := range o.statuses {
+		t.statuses[k] += v
+	}
+	for k, v := range o.errors {
+		t.errors[k] += v
+	}
+	t.lat.Merge(o.lat)
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
-	return &runReport{ios: ios, json: jsonOut, out: ios.Out, outcomes: map[sender.Outcome]int{},
-		statuses: map[int]int{}, errors: map[sender.ErrorKind]int{}}
+	return &runReport{ios: ios, json: jsonOut, lines: "all", out: ios.Out, started: time.Now()}
+}
+
+// worker returns the tally of worker w, making it on first use.
+func (r *runReport) worker(w int) *tally {
+	r.tallyMu.Lock()
+	defer r.tallyMu.Unlock()
+	for len(r.tallies) <= w {
+		r.tallies = append(r.tallies, newTally())
+	}
+	return r.tallies[w]
+}
+
+// totals merges every worker's tally.
+func (r *runReport) totals() *tally {
+	sum := newTally()
+	r.tallyMu.Lock()
+	ts := append([]*tally(nil), r.tallies...)
+	r.tallyMu.Unlock()
+	for _, t := range ts {
+		t.mu.Lock()
+		sum.add(t)
+		t.mu.Unlock()
+	}
+	return sum
 }
 
 type attemptEvent struct {
@@ -63,25 +119,29 @@ type messageEvent struct {
 }
 
 type latencySummary struct {
-	P50 float64 `json:"p50"`
-	P90 float64 `json:"p90"`
-	P99 float64 `json:"p99"`
-	Max float64 `json:"max"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p99_9"`
+	Max  float64 `json:"max"`
 }
 
 type summaryEvent struct {
-	Event            string         `json:"event"`
-	Messages         int            `json:"messages"`
-	Delivered        int            `json:"delivered"`
-	UnexpectedStatus int            `json:"unexpected_status"`
-	Discarded        int            `json:"discarded"`
-	Interrupted      int            `json:"interrupted"`
-	Attempts         int            `json:"attempts"`
-	Statuses         map[string]int `json:"statuses"`
-	Errors           map[string]int `json:"errors"`
-	LatencyMS        latencySummary `json:"latency_ms"`
-	NotSent          string         `json:"not_sent,omitempty"`
-	DeadLetters      int            `json:"dead_letters,omitempty"`
+	Event            string           `json:"event"`
+	Messages         int64            `json:"messages"`
+	Delivered        int64            `json:"delivered"`
+	UnexpectedStatus int64            `json:"unexpected_status"`
+	Discarded        int64            `json:"discarded"`
+	Interrupted      int64            `json:"interrupted"`
+	Attempts         int64            `json:"attempts"`
+	Retries          int64            `json:"retries"`
+	Statuses         map[string]int64 `json:"statuses"`
+	Errors           map[string]int64 `json:"errors"`
+	LatencyMS        latencySummary   `json:"latency_ms"`
+	DurationS        float64          `json:"duration_s"`
+	Rate             float64          `json:"rate"`
+	NotSent          string           `json:"not_sent,omitempty"`
+	DeadLetters      int              `json:"dead_letters,omitempty"`
 }
 
 // attempt reports one attempt: a JSON event, or a progress line on stderr when it failed.
@@ -96,7 +156,7 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 		r.writeJSON(ev)
 		return
 	}
-	if a.OK {
+	if a.OK || r.lines != "all" {
 		return
 	}
 	next := "retrying"
@@ -109,26 +169,37 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 	fmt.Fprintf(r.ios.ErrOut, "%s\n", r.ios.errPalette().dim.Sprintf("  #%d attempt %d/%d: %s; %s", msg, a.Number, attempts, describeAttempt(a), next))
 }
 
-// message reports a message's outcome and keeps it as a dead letter when it was not delivered.
-func (r *runReport) message(res *sender.Result, m message) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.messages++
-	r.outcomes[res.Outcome]++
-	r.attempts += len(res.Attempts)
+// message reports a message's outcome, counted by worker w with the latency measured for it,
+// and keeps it as a dead letter when it was not delivered.
+func (r *runReport) message(w int, res *sender.Result, m message, latency time.Duration) {
+	t := r.worker(w)
+	t.mu.Lock()
+	t.messages++
+	t.outcomes[res.Outcome]++
+	t.attempts += int64(len(res.Attempts))
 	for _, a := range res.Attempts {
 		if a.Status() != 0 {
-			r.statuses[a.Status()]++
+			t.statuses[a.Status()]++
 		} else if a.Kind != "" && a.Kind != sender.KindInterrupted {
-			r.errors[a.Kind]++
+			t.errors[a.Kind]++
 		}
 	}
 	if res.Outcome != sender.Interrupted {
-		r.latencies = append(r.latencies, res.Latency)
+		t.lat.Record(latency)
 	}
-	if res.Outcome == sender.Discarded || res.Outcome == sender.Interrupted {
+	t.mu.Unlock()
+
+	failed := res.Outcome != sender.Delivered
+	if failed && (res.Outcome == sender.Discarded || res.Outcome == sender.Interrupted) {
+		r.mu.Lock()
 		r.keep(res)
+		r.mu.Unlock()
 	}
+	if !r.json && (r.lines == "none" || r.lines == "failed" && !failed) {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	lastErr := ""
 	if n := len(res.Attempts); n > 0 && res.Attempts[n-1].Err != nil {
 		lastErr = res.Attempts[n-1].Err.Error()
@@ -136,7 +207,7 @@ func (r *runReport) message(res *sender.Result, m message) {
 	if r.json {
 		r.writeJSON(messageEvent{Event: "message", Message: res.Message, Outcome: res.Outcome, Attempts: len(res.Attempts),
 			Status: res.Status(), Error: lastErr, Token: res.Request.Token, PlugUUID: r.sender.Template().PlugUUID(),
-			Device: m.device, LatencyMS: sender.MillisOf(res.Latency)})
+			Device: m.device, LatencyMS: sender.MillisOf(latency)})
 		return
 	}
 	p := r.ios.outPalette()
@@ -151,10 +222,10 @@ func (r *runReport) message(res *sender.Result, m message) {
 	where = p.dim.Sprint(where)
 	switch res.Outcome {
 	case sender.Delivered:
-		fmt.Fprintf(r.out, "%s %s delivered, %d%s in %s%s\n", p.ok.Sprint("✓"), id, res.Status(), afterAttempts(res), formatDuration(res.Latency), where)
+		fmt.Fprintf(r.out, "%s %s delivered, %d%s in %s%s\n", p.ok.Sprint("✓"), id, res.Status(), afterAttempts(res), formatDuration(latency), where)
 	case sender.UnexpectedStatus:
 		fmt.Fprintf(r.out, "%s %s unexpected status %d (expected %d)%s in %s%s\n", p.warn.Sprint("!"), id, res.Status(),
-			r.sender.Expected(), afterAttempts(res), formatDuration(res.Latency), where)
+			r.sender.Expected(), afterAttempts(res), formatDuration(latency), where)
 	case sender.Discarded:
 		fmt.Fprintf(r.out, "%s %s discarded after %d attempt%s (%s)%s\n", p.bad.Sprint("✗"), id, len(res.Attempts), plural(len(res.Attempts)), attemptList(res), where)
 	case sender.Interrupted:
@@ -182,30 +253,39 @@ func (r *runReport) keep(res *sender.Result) {
 
 // summary writes the run's summary and returns whether every message was delivered as expected.
 func (r *runReport) summary(notSent string) bool {
+	t := r.totals()
+	elapsed := time.Since(r.started)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	lat := percentiles(r.latencies)
-	ok := r.outcomes[sender.Delivered] == r.messages && r.deadErr == nil
+	lat := latencySummary{P50: sender.MillisOf(t.lat.Quantile(0.50)), P90: sender.MillisOf(t.lat.Quantile(0.90)),
+		P99: sender.MillisOf(t.lat.Quantile(0.99)), P999: sender.MillisOf(t.lat.Quantile(0.999)), Max: sender.MillisOf(t.lat.Max())}
+	delivered := t.outcomes[sender.Delivered]
+	ok := delivered == t.messages && r.deadErr == nil
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(t.messages) / s
+	}
 	if r.json {
-		ev := summaryEvent{Event: "summary", Messages: r.messages, Delivered: r.outcomes[sender.Delivered],
-			UnexpectedStatus: r.outcomes[sender.UnexpectedStatus], Discarded: r.outcomes[sender.Discarded],
-			Interrupted: r.outcomes[sender.Interrupted], Attempts: r.attempts, Statuses: map[string]int{}, Errors: map[string]int{},
-			LatencyMS: lat, NotSent: notSent, DeadLetters: r.dead}
-		for code, n := range r.statuses {
+		ev := summaryEvent{Event: "summary", Messages: t.messages, Delivered: delivered,
+			UnexpectedStatus: t.outcomes[sender.UnexpectedStatus], Discarded: t.outcomes[sender.Discarded],
+			Interrupted: t.outcomes[sender.Interrupted], Attempts: t.attempts, Retries: t.attempts - t.messages,
+			Statuses: map[string]int64{}, Errors: map[string]int64{}, LatencyMS: lat,
+			DurationS: math.Round(elapsed.Seconds()*1000) / 1000, Rate: math.Round(rate*10) / 10, NotSent: notSent, DeadLetters: r.dead}
+		for code, n := range t.statuses {
 			ev.Statuses[fmt.Sprint(code)] = n
 		}
-		for kind, n := range r.errors {
+		for kind, n := range t.errors {
 			ev.Errors[string(kind)] = n
 		}
 		r.writeJSON(ev)
 	} else {
 		p := r.ios.outPalette()
-		parts := []string{fmt.Sprintf("%d delivered", r.outcomes[sender.Delivered])}
+		parts := []string{fmt.Sprintf("%d delivered", delivered)}
 		for _, o := range []struct {
 			outcome sender.Outcome
 			name    string
 		}{{sender.UnexpectedStatus, "unexpected status"}, {sender.Discarded, "discarded"}, {sender.Interrupted, "interrupted"}} {
-			if n := r.outcomes[o.outcome]; n > 0 || o.outcome != sender.Interrupted {
+			if n := t.outcomes[o.outcome]; n > 0 || o.outcome != sender.Interrupted {
 				parts = append(parts, fmt.Sprintf("%d %s", n, o.name))
 			}
 		}
@@ -213,26 +293,36 @@ func (r *runReport) summary(notSent string) bool {
 		if !ok {
 			mark = p.bad.Sprint("✗")
 		}
-		fmt.Fprintf(r.out, "%s %d message%s: %s (%d attempt%s)\n", mark, r.messages, plural(r.messages), strings.Join(parts, ", "), r.attempts, plural(r.attempts))
-		if len(r.latencies) > 0 {
-			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  max %s\n", ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.Max))
+		fmt.Fprintf(r.out, "%s %d message%s: %s (%d attempt%s)\n", mark, t.messages, plural(int(t.messages)), strings.Join(parts, ", "), t.attempts, plural(int(t.attempts)))
+		if t.lat.Count() > 0 {
+			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))
 		}
-		if len(r.statuses) > 0 || len(r.errors) > 0 {
-			fmt.Fprintf(r.out, "  answers %s\n", countList(r.statuses, r.errors))
+		if t.messages > 1 {
+			fmt.Fprintf(r.out, "  %.1f messages/s over %s; %d retr%s\n", rate, elapsed.Round(time.Millisecond), t.attempts-t.messages, pluralY(t.attempts-t.messages))
+		}
+		if len(t.statuses) > 0 || len(t.errors) > 0 {
+			fmt.Fprintf(r.out, "  answers %s\n", countList(t.statuses, t.errors))
 		}
 	}
 	e := r.ios.errPalette()
 	if notSent != "" {
 		fmt.Fprintf(r.ios.ErrOut, "%s not sent: %s\n", e.warn.Sprint("stopped:"), notSent)
 	}
-	undelivered := r.outcomes[sender.Discarded] + r.outcomes[sender.Interrupted]
+	undelivered := t.outcomes[sender.Discarded] + t.outcomes[sender.Interrupted]
 	switch {
 	case r.dead > 0:
 		fmt.Fprintf(r.ios.ErrOut, "%d undelivered message%s kept in %s\n", r.dead, plural(r.dead), r.deadPath)
 	case undelivered > 0 && r.deadFile == nil:
-		fmt.Fprintf(r.ios.ErrOut, "%d message%s not delivered; --dead-letter FILE keeps them for a later replay\n", undelivered, plural(undelivered))
+		fmt.Fprintf(r.ios.ErrOut, "%d message%s not delivered; --dead-letter FILE keeps them for a later replay\n", undelivered, plural(int(undelivered)))
 	}
 	return ok
+}
+
+func pluralY(n int64) string {
+	if n == 1 {
+		return "y"
+	}
+	return "ies"
 }
 
 func (r *runReport) writeJSON(v any) {
@@ -299,7 +389,7 @@ func printable(b []byte, limit int) string {
 	return strings.TrimSpace(sb.String())
 }
 
-func countList(statuses map[int]int, errs map[sender.ErrorKind]int) string {
+func countList[N int | int64](statuses map[int]N, errs map[sender.ErrorKind]N) string {
 	var parts []string
 	codes := make([]int, 0, len(statuses))
 	for c := range statuses {
@@ -318,23 +408,6 @@ func countList(statuses map[int]int, errs map[sender.ErrorKind]int) string {
 		parts = append(parts, fmt.Sprintf("%s×%d", strings.ReplaceAll(k, "_", " "), errs[sender.ErrorKind(k)]))
 	}
 	return strings.Join(parts, "  ")
-}
-
-// percentiles of the latencies by nearest rank, in milliseconds.
-func percentiles(ds []time.Duration) latencySummary {
-	if len(ds) == 0 {
-		return latencySummary{}
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	at := func(q float64) float64 {
-		i := int(q*float64(len(s)) + 0.999999)
-		if i < 1 {
-			i = 1
-		}
-		return sender.MillisOf(s[min(i, len(s))-1])
-	}
-	return latencySummary{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: sender.MillisOf(s[len(s)-1])}
 }
 
 func ms(x float64) string {

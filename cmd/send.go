@@ -5,6 +5,9 @@ import (
 	"io"
 	"os"
 
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/senmlgen"
@@ -18,6 +21,8 @@ type sendOptions struct {
 	payload  string
 	payloads string
 	delivery deliveryFlags
+	burst    time.Duration
+	countSet bool
 }
 
 func newSendCmd(ios *IOStreams, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -33,12 +38,19 @@ increasing timeouts, no redirects, the platform's TLS policy.
 Payloads are generated (the gen flags; --count packs), or read: --payload FILE sends a
 file's exact bytes (--count times), --payloads FILE one body per line.
 
+Load: --concurrency N --count 1e6 sends as fast as the endpoint answers (closed loop);
+--rate 200/s --duration 10m sends on a fixed schedule whatever the endpoint does (open loop),
+latency counted from each message's intended send time. --devices 10000 --interval 15m
+--duration 1h is a fleet, each device reporting once an interval at its own moment; --burst 1h
+replays the backlog of an hour-long outage. Each message is generated and signed as it goes.
+
 Exit 0 when every message got the expected code, 1 when one was discarded or answered
 another code, 2 on a usage or configuration error (nothing sent), 130 when interrupted.`,
 		Example: `  thingsim send --url https://example.com/thingsdata --secret-file secret --count 10 --devices 3
   thingsim send --destination destination.yaml --payload body.json
   thingsim gen --count 100 | thingsim send --destination destination.yaml --payloads - --output json
-  thingsim send --destination staging.yaml --ca-file staging-ca.pem --timeouts 1s,2s,4s --backoff 100ms,200ms`,
+  thingsim send --destination staging.yaml --ca-file staging-ca.pem --timeouts 1s,2s,4s --backoff 100ms,200ms
+  thingsim send --destination staging.yaml --devices 5000 --rate 200/s --duration 10m --latency-csv lat.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := opts.checkFlags(c); err != nil {
@@ -56,6 +68,7 @@ another code, 2 on a usage or configuration error (nothing sent), 130 when inter
 	fs.Var(newCountValue(&opts.count, 1), "count", "messages to send: generated packs, or copies of --payload")
 	fs.StringVar(&opts.payload, "payload", "", "send the exact bytes of `FILE` (- for standard input)")
 	fs.StringVar(&opts.payloads, "payloads", "", "send each line of `FILE` as one body (- for standard input)")
+	fs.DurationVar(&opts.burst, "burst", 0, "replay a backlog after an outage this long: every device's reports of that period, as fast as answered")
 	opts.delivery.register(fs, 1)
 	return c
 }
@@ -63,6 +76,37 @@ another code, 2 on a usage or configuration error (nothing sent), 130 when inter
 func (o *sendOptions) checkFlags(c *cobra.Command) error {
 	if err := o.delivery.check(); err != nil {
 		return err
+	}
+	o.countSet = c.Flags().Changed("count")
+	fleet := c.Flags().Changed("interval") && o.payload == "" && o.payloads == ""
+	if fleet && o.delivery.rate.perSecond == 0 && o.burst == 0 {
+		// A fleet as the platform sees it: every device reports once an interval, at its own moment.
+		o.delivery.rate = rateValue{perSecond: float64(o.gen.devices) / o.gen.interval.Seconds(), jitter: true,
+			text: fmt.Sprintf("%d devices every %v", o.gen.devices, o.gen.interval)}
+	}
+	if o.burst < 0 {
+		return usageErrorf("--burst: must be positive")
+	}
+	if o.burst > 0 {
+		if o.delivery.rate.perSecond > 0 || o.countSet || o.payload != "" || o.payloads != "" {
+			return usageErrorf("--burst sends a backlog of generated packs as fast as answered: it goes without --rate, --count, --payload and --payloads")
+		}
+		per := int64(o.burst / o.gen.interval)
+		if per < 1 {
+			per = 1
+		}
+		o.count, o.countSet = per*int64(o.gen.devices), true
+		o.gen.backlog = o.burst
+	}
+	if (o.delivery.rate.perSecond > 0 || o.delivery.duration > 0) && !o.countSet && o.payloads == "" {
+		if o.delivery.duration == 0 {
+			return usageErrorf("--rate needs --duration or --count: an open loop has no end of its own")
+		}
+		o.count = -1 // until the duration is over
+	}
+	if c.Flags().Changed("concurrency") == false && o.delivery.rate.perSecond > 0 {
+		// Enough workers that a rate is not held back by waiting for answers: half a second's worth.
+		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/2)), 1024)
 	}
 	if o.payload != "" && o.payloads != "" {
 		return usageErrorf("--payload and --payloads exclude each other")

@@ -1,0 +1,112 @@
+package load
+
+import (
+	"bytes"
+	"encoding/xml"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLatencies(t *testing.T) {
+	l := NewLatencies()
+	for i := 1; i <= 1000; i++ {
+		l.Record(time.Duration(i) * time.Millisecond)
+	}
+	for q, want := range map[float64]time.Duration{0.5: 500 * time.Millisecond, 0.9: 900 * time.Millisecond, 0.99: 990 * time.Millisecond, 0.999: 999 * time.Millisecond} {
+		got := l.Quantile(q)
+		if diff := got - want; diff < -want/500 || diff > want/500 { // three significant digits
+			t.Errorf("p%g = %v, want %v", q*100, got, want)
+		}
+	}
+	if m := l.Max(); m < 999*time.Millisecond || m > 1001*time.Millisecond {
+		t.Errorf("max %v", m)
+	}
+	// Merging per-worker histograms gives the same as one.
+	a, b := NewLatencies(), NewLatencies()
+	for i := 1; i <= 1000; i++ {
+		if i%2 == 0 {
+			a.Record(time.Duration(i) * time.Millisecond)
+		} else {
+			b.Record(time.Duration(i) * time.Millisecond)
+		}
+	}
+	a.Merge(b)
+	if a.Count() != 1000 || a.Quantile(0.99) != l.Quantile(0.99) {
+		t.Errorf("merged: %d, p99 %v vs %v", a.Count(), a.Quantile(0.99), l.Quantile(0.99))
+	}
+	// Out of range values are clamped, not lost.
+	l.Record(0)
+	l.Record(2 * time.Hour)
+	if l.Count() != 1002 || l.Max() < time.Hour-time.Hour/500 {
+		t.Errorf("clamped: count %d, max %v", l.Count(), l.Max())
+	}
+	if NewLatencies().Quantile(0.5) != 0 || NewLatencies().Max() != 0 {
+		t.Error("an empty histogram reports a latency")
+	}
+}
+
+func TestLatencyReports(t *testing.T) {
+	l := NewLatencies()
+	for i := 1; i <= 100; i++ {
+		l.Record(time.Duration(i) * time.Millisecond)
+	}
+	var csv bytes.Buffer
+	if err := l.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.String()), "\n")
+	if lines[0] != "percentile,latency_ms,count" || len(lines) != 21 || !strings.HasPrefix(lines[6], "50,50.") || !strings.HasPrefix(lines[20], "100,100.") {
+		t.Errorf("csv:\n%s", csv.String())
+	}
+	var svg bytes.Buffer
+	if err := l.WriteSVG(&svg, "a <test> & run"); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct{ XMLName xml.Name }
+	if err := xml.Unmarshal(svg.Bytes(), &doc); err != nil || doc.XMLName.Local != "svg" {
+		t.Fatalf("svg does not parse: %v", err)
+	}
+	if !strings.Contains(svg.String(), "a &lt;test&gt; &amp; run") || !strings.Contains(svg.String(), "<polyline") {
+		t.Error("svg lacks its title or line")
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	start := time.Unix(1000, 0)
+	s := NewSchedule(start, 200, false, 1)
+	if got := s.At(0); !got.Equal(start) {
+		t.Errorf("first at %v", got)
+	}
+	if got := s.At(200); !got.Equal(start.Add(time.Second)) {
+		t.Errorf("200th at %v", got)
+	}
+	if n := s.Count(10 * time.Minute); n != 120000 {
+		t.Errorf("count over 10m: %d", n)
+	}
+	// With jitter: within the slot, never back in time, and about the rate over many.
+	j := NewSchedule(start, 100, true, 7)
+	prev := start
+	for k := int64(0); k < 10000; k++ {
+		at := j.At(k)
+		slot := start.Add(time.Duration(k) * 10 * time.Millisecond)
+		if at.Before(slot) || !at.Before(slot.Add(10*time.Millisecond)) || at.Before(prev) {
+			t.Fatalf("message %d at %v, slot %v, previous %v", k, at, slot, prev)
+		}
+		prev = at
+	}
+	// Reproducible for a seed.
+	a, b := NewSchedule(start, 50, true, 3), NewSchedule(start, 50, true, 3)
+	for k := int64(0); k < 100; k++ {
+		if !a.At(k).Equal(b.At(k)) {
+			t.Fatal("same seed, other times")
+		}
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	l := NewLatencies()
+	for i := 0; b.Loop(); i++ {
+		l.Record(time.Duration(i%100000) * time.Microsecond)
+	}
+}
