@@ -109,7 +109,7 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	fs.Var(&d.rate, "rate", "open loop: messages leave at this rate whatever the endpoint does (200/s, 12000/m; latency counts from the intended send time)")
 	fs.DurationVar(&d.duration, "duration", 0, "stop starting messages after this long (bounds --count and --rate runs)")
 	fs.DurationVar(&d.grace, "grace", 5*time.Second, "on Ctrl-C, how long messages in flight may still finish")
-	fs.StringVar(&d.lines, "message-lines", "auto", "text output: a line per message (all), per failed one (failed), or none; auto is failed for runs of more than 100 messages, a --rate or a --duration, else all")
+	fs.StringVar(&d.lines, "message-lines", "auto", "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
 	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
 	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE`.svg")
 	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
@@ -167,7 +167,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	report.lines = d.lines
 	if d.lines == "auto" {
 		report.lines = "all"
-		if n := f.size(); n > 100 || d.rate.perSecond > 0 || d.duration > 0 {
+		if n := f.size(); !report.json && (n > 100 || d.rate.perSecond > 0 || d.duration > 0) {
 			report.lines = "failed"
 		}
 	}

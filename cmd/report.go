@@ -146,6 +146,9 @@ type summaryEvent struct {
 
 // attempt reports one attempt: a JSON event, or a progress line on stderr when it failed.
 func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
+	if r.lines == "none" || r.lines == "failed" && a.OK {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.json {
@@ -156,7 +159,7 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 		r.writeJSON(ev)
 		return
 	}
-	if a.OK || r.lines != "all" {
+	if a.OK {
 		return
 	}
 	next := "retrying"
@@ -195,7 +198,7 @@ func (r *runReport) message(w int, res *sender.Result, m message, latency time.D
 		r.keep(res)
 		r.mu.Unlock()
 	}
-	if !r.json && (r.lines == "none" || r.lines == "failed" && !failed) {
+	if r.lines == "none" || r.lines == "failed" && !failed {
 		return
 	}
 	r.mu.Lock()

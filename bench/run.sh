@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Measures thingsim's load path against vegeta on this machine, in one run: both drive the same
+# local HTTPS receiver, which verifies every token, at the same concurrency for the same time, in
+# alternating rounds; prints each round and the median of the paired ratios. Then the memory of a
+# million-message run and how well an open-loop rate is held.
+#
+#   bench/run.sh [ROUNDS] [SECONDS]        (default 3 rounds of 10 s; CI does not run this)
+#
+# Needs Go, GNU time (/usr/bin/time) and jq; vegeta is installed with go install.
+set -euo pipefail
+rounds=${1:-3}
+secs=${2:-10}
+conc=64
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"
+
+for tool in /usr/bin/time jq; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install time jq)" >&2; exit 2; }
+done
+echo "building thingsim, the receiver and vegeta v12.13.0 ..."
+(cd "$root" && go build -o "$work/thingsim" ./cmd/thingsim && go build -o "$work/receiver" ./bench/receiver)
+GOBIN="$work" go install github.com/tsenart/vegeta/v12@v12.13.0
+
+printf '%s\n' 'Kp7#ThingsTestSecret:2024/abcXYZ!' > secret
+./receiver -secret-file secret -ca-out ca.pem -url-out url >receiver.out 2>&1 &
+receiver=$!
+for _ in $(seq 100); do [ -s url ] && break; sleep 0.05; done
+url=$(cat url)
+plug=fbc063cb-4dd4-41b3-917a-e2d1ea907f75
+
+# vegeta sends one static signed body (it cannot sign changing ones); thingsim generates, signs and
+# encodes every message as it goes.
+printf '%s' '[{"bn":"urn:dev:DEVEUI:0123456789ABCDEF:","bt":1.58565075E9},{"n":"temperature","u":"Cel","v":20.5},{"n":"humidity","u":"%RH","v":51.0},{"n":"batteryVoltage","u":"V","v":3.6}]' > body.json
+token=$(./thingsim sign --secret-file secret body.json)
+cat > targets.txt <<TARGETS
+POST $url
+Things-Plug-UUID: $plug
+Things-Message-Token: $token
+Content-type: application/json
+@body.json
+TARGETS
+
+load() { awk '{print $1}' /proc/loadavg; }
+round_thingsim() {
+  /usr/bin/time -f '%U %S %M' -o time.txt ./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret \
+    --plug-uuid "$plug" --devices 5000 --concurrency $conc --duration "${secs}s" --output json --message-lines none 2>/dev/null |
+    tail -n 1 > summary.json
+  read -r user sys rss < time.txt
+  msgs=$(jq .delivered summary.json); rate=$(jq .rate summary.json)
+  echo "$rate $(echo "($user + $sys) * 1000000 / $msgs" | bc -l) $rss $msgs"
+}
+round_vegeta() {
+  /usr/bin/time -f '%U %S %M' -o time.txt ./vegeta attack -targets targets.txt -rate 0 -workers $conc -max-workers $conc \
+    -duration "${secs}s" -http2=false -keepalive=true -root-certs ca.pem > results.bin
+  ./vegeta report -type json < results.bin > report.json
+  read -r user sys rss < time.txt
+  msgs=$(jq '.status_codes["200"] // 0' report.json); rate=$(jq .throughput report.json)
+  echo "$rate $(echo "($user + $sys) * 1000000 / $msgs" | bc -l) $rss $msgs"
+}
+
+printf '\n%-6s %-9s %12s %14s %10s %6s\n' round tool msgs/s "cpu µs/msg" "rss KB" load
+ratios_rate=() ratios_cpu=()
+for r in $(seq "$rounds"); do
+  l1=$(load); read -r t_rate t_cpu t_rss t_msgs < <(round_thingsim)
+  l2=$(load); read -r v_rate v_cpu v_rss v_msgs < <(round_vegeta)
+  printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" thingsim "$t_rate" "$t_cpu" "$t_rss" "$l1"
+  printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" vegeta "$v_rate" "$v_cpu" "$v_rss" "$l2"
+  if (( $(echo "$l1 > 3 || $l2 > 3" | bc -l) )); then
+    echo "       (round $r: the machine was busy before it started, load $l1/$l2; its figures are suspect)"
+  fi
+  ratios_rate+=("$(echo "$t_rate / $v_rate" | bc -l)")
+  ratios_cpu+=("$(echo "$t_cpu / $v_cpu" | bc -l)")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+printf '\nmedian of paired ratios, thingsim / vegeta: throughput %.2fx (goal >= 1.5), CPU per message %.2fx (goal <= 0.5)\n' \
+  "$(median "${ratios_rate[@]}")" "$(median "${ratios_cpu[@]}")"
+
+echo
+echo "a million messages at concurrency $conc (memory):"
+/usr/bin/time -f '%M' -o time.txt ./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret --plug-uuid "$plug" \
+  --devices 5000 --concurrency $conc --count 1e6 --output json --message-lines none 2>/dev/null | tail -n 1 > summary.json
+echo "  delivered $(jq .delivered summary.json) at $(jq .rate summary.json)/s; peak RSS $(( $(cat time.txt) / 1024 )) MB (goal < 50 MB)"
+
+echo
+echo "open loop, 2000/s for 30 s:"
+./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret --plug-uuid "$plug" --devices 5000 \
+  --rate 2000/s --duration 30s --output json --message-lines none 2>/dev/null | tail -n 1 > summary.json
+jq -r '"  sent \(.messages) (60000 scheduled) at \(.rate)/s, delivered \(.delivered); latency p50 \(.latency_ms.p50) p90 \(.latency_ms.p90) p99 \(.latency_ms.p99) p99.9 \(.latency_ms.p99_9) max \(.latency_ms.max) ms"' summary.json
+
+kill -TERM "$receiver"; wait "$receiver" 2>/dev/null || true
+echo
+echo "receiver: $(cat receiver.out)"
