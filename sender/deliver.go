@@ -183,11 +183,23 @@ func (s *Sender) DeliverRequest(ctx context.Context, message int, req *Request) 
 	return res
 }
 
+// deadlineTransport is a Transport that takes the attempt's deadline directly, sparing a context
+// per attempt on the hot path.
+type deadlineTransport interface {
+	RoundTripDeadline(ctx context.Context, deadline time.Time, r *Request) (Response, error)
+}
+
 func (s *Sender) attempt(ctx context.Context, n int, req *Request) Attempt {
 	a := Attempt{Number: n, Start: s.cfg.Now()}
-	actx, cancel := context.WithTimeout(ctx, pick(s.cfg.Timeouts, n-1))
-	resp, err := s.cfg.Transport.RoundTrip(actx, req)
-	cancel()
+	var resp Response
+	var err error
+	if dt, ok := s.cfg.Transport.(deadlineTransport); ok {
+		resp, err = dt.RoundTripDeadline(ctx, a.Start.Add(pick(s.cfg.Timeouts, n-1)), req)
+	} else {
+		actx, cancel := context.WithTimeout(ctx, pick(s.cfg.Timeouts, n-1))
+		resp, err = s.cfg.Transport.RoundTrip(actx, req)
+		cancel()
+	}
 	a.Duration = s.cfg.Now().Sub(a.Start)
 	if err != nil {
 		a.Kind = Classify(err)

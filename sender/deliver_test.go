@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/thingsim/thingsim/internal/localca"
+	"github.com/thingsim/thingsim/senmlgen"
 )
 
 const docBody = `[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9},{"n":"temperature","v":21.22,"u":"Celsius"}]`
@@ -516,4 +517,36 @@ func BenchmarkDeliver(b *testing.B) {
 			b.Fatal(res.Outcome)
 		}
 	}
+}
+
+// BenchmarkSendLoop measures the load path: generate a pack, sign it, send it over a kept-alive
+// TLS connection with fasthttp, concurrently, against a server that answers at once.
+func BenchmarkSendLoop(b *testing.B) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	d := validDestination()
+	d.URL = srv.URL + "/thingsdata"
+	d.Check(true)
+	s, err := New(Config{Destination: &d, Transport: NewFastTransport(HTTPOptions{RootCAs: pool, MaxConnsPerHost: 64})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.RunParallel(func(pb *testing.PB) {
+		g, _ := senmlgen.New(senmlgen.Config{Devices: 100, Now: time.Unix(1767323045, 0)})
+		buf := make([]byte, 0, 512)
+		for pb.Next() {
+			buf = g.AppendNext(buf[:0])
+			if res := s.Deliver(context.Background(), 0, buf); res.Outcome != Delivered {
+				b.Fatal(res.Outcome)
+			}
+		}
+	})
 }

@@ -21,8 +21,10 @@ import (
 type FastTransport struct {
 	opts    HTTPOptions
 	mu      sync.Mutex
-	clients map[string]*fasthttp.HostClient // by scheme and host
+	clients map[clientKey]*fasthttp.HostClient
 }
+
+type clientKey struct{ scheme, host string }
 
 // NewFastTransport returns a fasthttp transport with the platform's TLS policy. opts.Proxy picks
 // the proxy as for HTTPTransport; nil means the environment's.
@@ -30,11 +32,11 @@ func NewFastTransport(o HTTPOptions) *FastTransport {
 	if o.MaxConnsPerHost == 0 {
 		o.MaxConnsPerHost = 64
 	}
-	return &FastTransport{opts: o, clients: map[string]*fasthttp.HostClient{}}
+	return &FastTransport{opts: o, clients: map[clientKey]*fasthttp.HostClient{}}
 }
 
 func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
-	key := r.URL.Scheme + "://" + r.URL.Host
+	key := clientKey{r.URL.Scheme, r.URL.Host}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.clients[key]; ok {
@@ -81,6 +83,12 @@ func (t *FastTransport) RoundTrip(ctx context.Context, r *Request) (Response, er
 	if !ok {
 		deadline = time.Now().Add(DefaultTimeouts[len(DefaultTimeouts)-1])
 	}
+	return t.RoundTripDeadline(ctx, deadline, r)
+}
+
+// RoundTripDeadline sends r once by the deadline; the sender calls it without making a context per
+// attempt. fasthttp cannot be interrupted mid-request, so ctx is checked before it starts.
+func (t *FastTransport) RoundTripDeadline(ctx context.Context, deadline time.Time, r *Request) (Response, error) {
 	if err := ctx.Err(); err != nil {
 		return Response{}, err
 	}
@@ -97,7 +105,8 @@ func (t *FastTransport) RoundTrip(ctx context.Context, r *Request) (Response, er
 	for _, h := range r.Header {
 		req.Header.Add(h.Name, h.Value)
 	}
-	req.Header.Add("Content-Length", strconv.Itoa(len(r.Body)))
+	var n [20]byte
+	req.Header.AddBytesV("Content-Length", strconv.AppendInt(n[:0], int64(len(r.Body)), 10))
 	req.SetBodyRaw(r.Body)
 
 	err := t.client(r).DoDeadline(req, resp, deadline)
