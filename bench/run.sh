@@ -6,7 +6,7 @@
 #
 #   bench/run.sh [ROUNDS] [SECONDS]        (default 3 rounds of 10 s; CI does not run this)
 #
-# Needs Go, GNU time (/usr/bin/time) and jq; vegeta is installed with go install.
+# Needs Go, GNU time (/usr/bin/time), jq and bc; vegeta is installed with go install.
 set -euo pipefail
 rounds=${1:-3}
 secs=${2:-10}
@@ -16,8 +16,8 @@ work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 
-for tool in /usr/bin/time jq; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install time jq)" >&2; exit 2; }
+for tool in /usr/bin/time jq bc; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install time jq bc)" >&2; exit 2; }
 done
 echo "building thingsim, the receiver and vegeta v12.13.0 ..."
 (cd "$root" && go build -o "$work/thingsim" ./cmd/thingsim && go build -o "$work/receiver" ./bench/receiver)
