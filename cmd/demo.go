@@ -147,7 +147,7 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 	p := ios.outPalette()
 	s, err := sender.New(sender.Config{
 		Destination: dest,
-		Transport:   sender.NewHTTPTransport(sender.HTTPOptions{RootCAs: ca.Pool()}),
+		Transport:   sender.NewFastTransport(sender.HTTPOptions{RootCAs: ca.Pool()}),
 		Backoff:     []time.Duration{200 * time.Millisecond, 400 * time.Millisecond},
 		UserAgent:   userAgent(),
 		OnAttempt: func(msg int, a sender.Attempt) {

@@ -152,13 +152,14 @@ func (c *checker) url(raw string) {
 	if port := u.Port(); port != "" && !(port == "443" && u.Scheme == "https") && !(u.Scheme == "http" && port == "80") {
 		c.policy("url", fmt.Sprintf("port %s: the platform supports only the default port 443", port))
 	}
-	if reason := unreachable(host); reason != "" {
+	if reason := Unreachable(host); reason != "" {
 		c.warn("url", fmt.Sprintf("the host %s is %s: the platform cannot reach it", host, reason))
 	}
 }
 
-// unreachable says why the platform could not reach a host, or "" when it could.
-func unreachable(host string) string {
+// Unreachable says why the platform could not reach a host from the internet (loopback, a private
+// or link-local address, a single-label name), or "" when it could.
+func Unreachable(host string) string {
 	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
 		return "loopback"
 	}

@@ -16,10 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/thingsim/thingsim/sender"
 )
 
 // Reason kinds.
@@ -167,7 +168,7 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 			r.refuse(f)
 		}
 	}
-	if why := unreachableHost(host); why != "" {
+	if why := sender.Unreachable(host); why != "" {
 		r.warn(Finding{Kind: KindHost, Message: fmt.Sprintf("the host %s is %s: the platform cannot reach it (checked from here all the same)", host, why)})
 	}
 	dialer := &net.Dialer{}
@@ -486,24 +487,6 @@ func keyDescription(c *x509.Certificate) string {
 		return "Ed25519"
 	}
 	return c.PublicKeyAlgorithm.String()
-}
-
-// unreachableHost says why the platform could not reach a host, or "".
-func unreachableHost(host string) string {
-	if strings.EqualFold(host, "localhost") {
-		return "loopback"
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		switch {
-		case ip.IsLoopback():
-			return "loopback"
-		case ip.IsPrivate():
-			return "a private address"
-		case ip.IsLinkLocalUnicast():
-			return "link-local"
-		}
-	}
-	return ""
 }
 
 func unwrapOp(err error) error {
