@@ -104,7 +104,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	if err := in.check(ios, opts.dest.relax); err != nil {
 		return err
 	}
-	cfg, err := opts.conn.senderConfig(in.dest, 2, nil)
+	cfg, err := opts.conn.senderConfig(in.dest, 2)
 	if err != nil {
 		return err
 	}

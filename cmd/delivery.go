@@ -2,8 +2,6 @@ package cmd
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,141 +10,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/thingsim/thingsim/internal/load"
 	"github.com/thingsim/thingsim/sender"
 )
 
-// connectionFlags say how one message is delivered: attempts, timing, TLS trust, protocol.
-// Every command that talks to an endpoint has them.
-type connectionFlags struct {
-	attempts  int
-	timeouts  string
-	backoff   string
-	caFile    string
-	http2     bool
-	userAgent string
-	engine    string
-}
-
-func (c *connectionFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.engine, "engine", "fasthttp", "HTTP client: fasthttp (headers in the template's order, fast) or net/http (also for --http2)")
-	fs.IntVar(&c.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
-	fs.StringVar(&c.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
-	fs.StringVar(&c.backoff, "backoff", "1s,2s", "wait before each retry (the last repeats; 0 for none)")
-	fs.StringVar(&c.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE` (a staging or local CA)")
-	fs.BoolVar(&c.http2, "http2", false, "offer HTTP/2 (the platform sends HTTP/1.1)")
-	fs.StringVar(&c.userAgent, "user-agent", userAgent(), "User-Agent header (the platform's is not documented)")
-}
-
-func (c *connectionFlags) check() error {
-	if c.engine != "fasthttp" && c.engine != "net/http" {
-		return usageErrorf("--engine: %q is not fasthttp or net/http", c.engine)
-	}
-	if c.attempts < 1 || c.attempts > sender.MaxAttempts {
-		return usageErrorf("--attempts: must be 1 to %d (the platform's limit), not %d", sender.MaxAttempts, c.attempts)
-	}
-	return nil
-}
-
-// senderConfig returns the sender settings of the flags, for dest, with connections for up to
-// conns messages in flight; rootCAs (may be nil) is trusted unless --ca-file says otherwise.
-func (c *connectionFlags) senderConfig(dest *sender.Destination, conns int, rootCAs *x509.CertPool) (sender.Config, error) {
-	timeouts, err := parseDurations("timeouts", c.timeouts, false)
-	if err != nil {
-		return sender.Config{}, err
-	}
-	backoff, err := parseDurations("backoff", c.backoff, true)
-	if err != nil {
-		return sender.Config{}, err
-	}
-	if c.caFile != "" {
-		if rootCAs, err = sender.LoadCAFile(c.caFile); err != nil {
-			return sender.Config{}, configErrorf("--ca-file: %v", err)
-		}
-	}
-	opts := sender.HTTPOptions{RootCAs: rootCAs, HTTP2: c.http2, MaxConnsPerHost: max(conns, 2)}
-	var transport sender.Transport
-	if c.engine == "net/http" || c.http2 {
-		transport = sender.NewHTTPTransport(opts)
-	} else {
-		transport = sender.NewFastTransport(opts)
-	}
-	return sender.Config{
-		Destination: dest,
-		Transport:   transport,
-		Attempts:    c.attempts,
-		Timeouts:    timeouts,
-		Backoff:     backoff,
-		UserAgent:   c.userAgent,
-	}, nil
-}
-
-// deliveryFlags say how the messages of a run are delivered and reported, shared by send and
-// replay.
-type deliveryFlags struct {
-	connectionFlags
-	concurrency int
-	deadLetter  string
-	dryRun      bool
-	output      string
-	rate        rateValue
-	checkTLS    bool
-	duration    time.Duration
-	grace       time.Duration
-	lines       string
-	latencyCSV  string
-	plot        string
-}
-
-func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
-	d.connectionFlags.register(fs)
-	fs.IntVarP(&d.concurrency, "concurrency", "c", concurrency, "messages in flight at once")
-	fs.StringVar(&d.deadLetter, "dead-letter", "", "append undelivered messages to `FILE` (JSON lines that replay reads)")
-	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
-	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")
-	fs.Var(&d.rate, "rate", "open loop: messages leave at this rate whatever the endpoint does (200/s, 12000/m; latency counts from the intended send time)")
-	fs.DurationVar(&d.duration, "duration", 0, "stop starting messages after this long (bounds --count and --rate runs)")
-	fs.DurationVar(&d.grace, "grace", 5*time.Second, "on Ctrl-C, how long messages in flight may still finish")
-	fs.StringVar(&d.lines, "message-lines", "auto", "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
-	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
-	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE`.svg")
-	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
-}
-
-func (d *deliveryFlags) check() error {
-	if d.output != "text" && d.output != "json" {
-		return usageErrorf("--output: %q is not text or json", d.output)
-	}
-	if d.concurrency < 1 {
-		return usageErrorf("--concurrency: must be at least 1, not %d", d.concurrency)
-	}
-	switch d.lines {
-	case "auto", "all", "failed", "none":
-	default:
-		return usageErrorf("--message-lines: %q is not auto, all, failed or none", d.lines)
-	}
-	if d.plot != "" && !strings.HasSuffix(strings.ToLower(d.plot), ".svg") {
-		return usageErrorf("--plot: %q must end in .svg", d.plot)
-	}
-	if d.duration < 0 || d.grace < 0 {
-		return usageErrorf("--duration and --grace must not be negative")
-	}
-	return d.connectionFlags.check()
-}
-
-// deliveryHooks let a command follow a run: before a message goes (demo, replay's token check)
-// and after its outcome.
-type deliveryHooks struct {
-	rootCAs  *x509.CertPool // trusted on top of --ca-file
-	onResult func(*sender.Result, message)
-}
-
 // deliver runs the messages of f to the destination: the dry run, or the delivery with its report,
 // dead letters, summary and exit code.
-func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed, hooks deliveryHooks) error {
-	cfg, err := d.senderConfig(in.dest, d.concurrency, hooks.rootCAs)
+func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed) error {
+	cfg, err := d.senderConfig(in.dest, d.concurrency)
 	if err != nil {
 		return err
 	}
@@ -206,9 +77,6 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	feedErr := deliverAll(ctx, s, f, runOptions{concurrency: d.concurrency, rate: d.rate.perSecond, jitter: d.rate.jitter,
 		duration: d.duration, grace: d.grace}, func(w int, res *sender.Result, m message, latency time.Duration) {
 		report.message(w, res, m, latency)
-		if hooks.onResult != nil {
-			hooks.onResult(res, m)
-		}
 	})
 	if progress != nil {
 		progress.stop()
@@ -364,48 +232,4 @@ feeding:
 	close(jobs)
 	wg.Wait()
 	return feedErr
-}
-
-type requestEvent struct {
-	Event   string          `json:"event"`
-	Message int             `json:"message"`
-	Method  string          `json:"method"`
-	URL     string          `json:"url"`
-	Headers []sender.Header `json:"headers"`
-	Token   string          `json:"token"`
-	Body    json.RawMessage `json:"body,omitempty"`
-	BodyB64 string          `json:"body_base64"`
-}
-
-// dryRun prints the requests the run would send, credentials redacted.
-func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f feed, jsonOut bool) error {
-	t := s.Template()
-	for ctx.Err() == nil {
-		m, err := f.next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return failure(err)
-		}
-		req := request(t, m)
-		if jsonOut {
-			rec := sender.MessageRecord{}
-			rec.SetBody(req.Body)
-			ev := requestEvent{Event: "request", Message: m.index, Method: req.Method, URL: req.URL.String(),
-				Headers: t.Redacted(req), Token: req.Token, BodyB64: rec.BodyBase64}
-			if rec.Body != nil {
-				ev.Body, _ = json.Marshal(*rec.Body)
-			}
-			b, _ := json.Marshal(ev)
-			fmt.Fprintln(ios.Out, string(b))
-			continue
-		}
-		if m.index > 0 {
-			fmt.Fprintln(ios.Out)
-		}
-		ios.Out.Write(t.Dump(req))
-		fmt.Fprintln(ios.Out)
-	}
-	return errInterrupted
 }

@@ -128,7 +128,7 @@ func runReplay(ctx context.Context, opts *replayOptions) error {
 	for i, s := range sources {
 		fmt.Fprintf(ios.ErrOut, "replaying %s: %s\n", opts.sources[i], s.Kind())
 	}
-	err = deliver(ctx, ios, in, &opts.delivery, f, deliveryHooks{})
+	err = deliver(ctx, ios, in, &opts.delivery, f)
 	f.summary()
 	if err == nil && f.bad > 0 {
 		return errFailed

@@ -152,7 +152,7 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 	}
 	defer f.close()
 	defer findings.finish()
-	return deliver(ctx, ios, in, &opts.delivery, f, deliveryHooks{})
+	return deliver(ctx, ios, in, &opts.delivery, f)
 }
 
 // feed opens the run's messages: --payload, --payloads or generated packs.
