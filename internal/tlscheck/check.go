@@ -347,4 +347,3 @@ func unwrapOp(err error) error {
 	}
 	return err
 }
-
