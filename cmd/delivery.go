@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -104,7 +105,12 @@ func writeLatencyReports(r *runReport, csvPath, plotPath, url string) error {
 		write func(io.Writer) error
 	}{
 		{csvPath, lat.WriteCSV},
-		{plotPath, func(w io.Writer) error { return lat.WriteSVG(w, "thingsim send → "+url) }},
+		{plotPath, func(w io.Writer) error {
+			if strings.EqualFold(filepath.Ext(plotPath), ".png") {
+				return lat.WritePNG(w, "thingsim send -> "+url)
+			}
+			return lat.WriteSVG(w, "thingsim send → "+url)
+		}},
 	} {
 		if out.path == "" {
 			continue

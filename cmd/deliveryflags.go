@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"crypto/x509"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	fs.DurationVar(&d.grace, "grace", 5*time.Second, "on Ctrl-C, how long messages in flight may still finish")
 	fs.StringVar(&d.lines, "message-lines", "auto", "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
 	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
-	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE`.svg")
+	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE` (.svg or .png)")
 	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
 }
 
@@ -120,8 +121,8 @@ func (d *deliveryFlags) check() error {
 	default:
 		return usageErrorf("--message-lines: %q is not auto, all, failed or none", d.lines)
 	}
-	if d.plot != "" && !strings.HasSuffix(strings.ToLower(d.plot), ".svg") {
-		return usageErrorf("--plot: %q must end in .svg", d.plot)
+	if ext := strings.ToLower(filepath.Ext(d.plot)); d.plot != "" && ext != ".svg" && ext != ".png" {
+		return usageErrorf("--plot: %q must end in .svg or .png", d.plot)
 	}
 	if d.duration < 0 || d.grace < 0 {
 		return usageErrorf("--duration and --grace must not be negative")

@@ -154,18 +154,22 @@ func TestOpenLoopRun(t *testing.T) {
 	ios, out, errOut := testStreams()
 	csv := filepath.Join(dir, "lat.csv")
 	code := Run(context.Background(), ios, []string{"send", "--url", e.URL + "/things", "--ca-file", filepath.Join(dir, "ca.pem"), "--relax",
-		"--secret-file", filepath.Join(dir, "secret"), "--rate", "2000/s", "--count", "400", "--devices", "50", "--latency-csv", csv})
+		"--secret-file", filepath.Join(dir, "secret"), "--rate", "2000/s", "--count", "400", "--devices", "50", "--latency-csv", csv,
+		"--plot", filepath.Join(dir, "lat.png")})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	if e.total.Load() != 400 || !strings.Contains(out.String(), "✓ 400 messages: 400 delivered") || !strings.Contains(out.String(), "p99.9") {
 		t.Fatalf("%d requests; output:\n%s", e.total.Load(), out)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "lat.png")); err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Fatalf("plot: %v", err)
+	}
 	b, err := os.ReadFile(csv)
 	if err != nil || !strings.HasPrefix(string(b), "percentile,latency_ms,count\n") || !strings.Contains(string(b), ",400\n") {
 		t.Fatalf("latency CSV: %v\n%s", err, b)
 	}
-	for _, bad := range [][]string{{"--rate", "fast"}, {"--rate", "10/fortnight"}, {"--rate", "100/s"}, {"--plot", "x.png"}, {"--burst", "1h", "--count", "3"}} {
+	for _, bad := range [][]string{{"--rate", "fast"}, {"--rate", "10/fortnight"}, {"--rate", "100/s"}, {"--plot", "x.jpg"}, {"--burst", "1h", "--count", "3"}} {
 		ios, _, errOut := testStreams()
 		if code := Run(context.Background(), ios, append([]string{"send", "--url", e.URL, "--secret-file", filepath.Join(dir, "secret"), "--relax"}, bad...)); code != 2 {
 			t.Errorf("%v: exit %d: %s", bad, code, errOut)

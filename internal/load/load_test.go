@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"encoding/xml"
+	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,35 @@ func BenchmarkRecord(b *testing.B) {
 	l := NewLatencies()
 	for i := 0; b.Loop(); i++ {
 		l.Record(time.Duration(i%100000) * time.Microsecond)
+	}
+}
+
+func TestLatencyPNG(t *testing.T) {
+	l := NewLatencies()
+	for i := 1; i <= 1000; i++ {
+		l.Record(time.Duration(i) * time.Microsecond * 37)
+	}
+	var buf bytes.Buffer
+	if err := l.WritePNG(&buf, "a run"); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != 800 || b.Dy() != 420 {
+		t.Fatalf("size %v", b)
+	}
+	// The curve is drawn: some pixels are the line's blue.
+	blue := 0
+	for y := 0; y < 420; y++ {
+		for x := 0; x < 800; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 == 31 && g>>8 == 119 && bl>>8 == 180 {
+				blue++
+			}
+		}
+	}
+	if blue < 500 {
+		t.Fatalf("%d blue pixels", blue)
 	}
 }
