@@ -193,6 +193,7 @@ func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, don
 			for j := range jobs {
 				res := s.DeliverRequest(deliverCtx, j.m.index, request(t, j.m))
 				done(w, res, j.m, o.now().Sub(j.intended))
+				j.m.release()
 			}
 		}()
 	}

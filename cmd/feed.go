@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
@@ -19,6 +20,19 @@ type message struct {
 	device    string
 	origin    string           // "line 3 of payloads.jsonl", for reports
 	overrides sender.Overrides // what a replay keeps of the captured request
+	buffer    *[]byte          // the pooled buffer body lives in, given back once delivered
+}
+
+// bodyBuffers hold generated bodies: packs are encoded by appending into reused buffers.
+var bodyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// release gives a generated message's buffer back; the body must not be used after.
+func (m *message) release() {
+	if m.buffer != nil {
+		*m.buffer = m.body[:0]
+		bodyBuffers.Put(m.buffer)
+		m.buffer, m.body = nil, nil
+	}
 }
 
 // feed yields the messages of a run in order. next returns io.EOF after the last one.
@@ -47,8 +61,9 @@ func (f *generatedFeed) next() (message, error) {
 	if f.count >= 0 && f.n >= f.count {
 		return message{}, io.EOF
 	}
-	body, device := f.src.Next(make([]byte, 0, 512))
-	m := message{index: int(f.n), body: body, device: device}
+	buf := bodyBuffers.Get().(*[]byte)
+	body, device := f.src.Next((*buf)[:0])
+	m := message{index: int(f.n), body: body, device: device, buffer: buf}
 	f.n++
 	return m, nil
 }
