@@ -105,8 +105,8 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		o.count = -1 // until the duration is over
 	}
 	if c.Flags().Changed("concurrency") == false && o.delivery.rate.perSecond > 0 {
-		// Enough workers that a rate is not held back by waiting for answers: half a second's worth.
-		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/2)), 1024)
+		// Enough workers for answers of up to 50ms at the rate; slower ones queue, and the wait counts.
+		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/20)), 1024)
 	}
 	if o.payload != "" && o.payloads != "" {
 		return usageErrorf("--payload and --payloads exclude each other")
