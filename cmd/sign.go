@@ -40,7 +40,7 @@ func (s *secretFlags) load(ios *IOStreams) (sender.Secret, error) {
 		fmt.Fprintf(ios.ErrOut, "%s --secret puts the shared secret where other users of this machine can see it: prefer --secret-file or --secret-env\n", ios.errPalette().warn.Sprint("warning:"))
 	}
 	if s.file == "-" {
-		return sender.Secret{}, usageErrorf("--secret-file -: standard input carries the body here; put the secret in a file or --secret-env")
+		return sender.Secret{}, usageErrorf("--secret-file -: this command does not read the secret from standard input; put it in a file or use --secret-env")
 	}
 	return loadSecret(sender.SecretSource{File: s.file, Env: s.env, Value: s.value}, origin, nil)
 }
