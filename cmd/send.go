@@ -104,7 +104,7 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		}
 		o.count = -1 // until the duration is over
 	}
-	if c.Flags().Changed("concurrency") == false && o.delivery.rate.perSecond > 0 {
+	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
 		// Enough workers for answers of up to 50ms at the rate; slower ones queue, and the wait counts.
 		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/20)), 1024)
 	}

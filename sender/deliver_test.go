@@ -461,7 +461,7 @@ func TestThroughProxy(t *testing.T) {
 		var mu sync.Mutex
 		proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method != http.MethodConnect {
-				http.Error(w, "CONNECT only", 405)
+				http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 				return
 			}
 			mu.Lock()
@@ -469,7 +469,7 @@ func TestThroughProxy(t *testing.T) {
 			mu.Unlock()
 			up, err := net.Dial("tcp", r.Host)
 			if err != nil {
-				http.Error(w, err.Error(), 502)
+				http.Error(w, err.Error(), http.StatusBadGateway)
 				return
 			}
 			w.WriteHeader(200)

@@ -6,7 +6,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -284,5 +283,3 @@ func refusedResult(e Exchange, res *sender.Result, accepted string) Result {
 
 // causeRefusedValid is the likely cause when a correctly signed pack is not accepted.
 const causeRefusedValid = "A correctly signed pack must be accepted: the token is sha256(raw body bytes + shared secret) in lower-case hex; check the secret, and hash the body exactly as received, not re-serialised JSON"
-
-var errInterrupted = errors.New("interrupted")

@@ -69,11 +69,7 @@ func (l *Latencies) Max() time.Duration {
 
 // distributionQuantiles are the points of the percentile reports, denser towards the tail.
 func distributionQuantiles() []float64 {
-	var qs []float64
-	for _, q := range []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1} {
-		qs = append(qs, q)
-	}
-	return qs
+	return []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995, 0.999, 0.9995, 0.9999, 1}
 }
 
 // WriteCSV writes the percentile distribution: percentile and latency in milliseconds.

@@ -3,7 +3,6 @@ package tlscheck
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/x509"
 	"encoding/binary"
 	"io"
@@ -203,7 +202,7 @@ func TestUnreachableAndNotTLS(t *testing.T) {
 
 func TestTrustStores(t *testing.T) {
 	p := getPKI(t)
-	der, err := pkcs12.EncodeTrustStore(rand.Reader, []*x509.Certificate{p.root, p.inter}, "changeit")
+	der, err := pkcs12.Modern.EncodeTrustStore([]*x509.Certificate{p.root, p.inter}, "changeit") // as JDK 12 and later write cacerts
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,6 @@ type answer struct {
 	DHBits int
 }
 
-// helloRetryRandom marks a HelloRetryRequest (RFC 8446 section 4.1.3).
-var helloRetryRandom = []byte{0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
-	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C}
-
 // errNotTLS means the peer answered with something that is not TLS at all.
 var errNotTLS = errors.New("the server does not speak TLS")
 
@@ -176,27 +172,4 @@ func parseCertificates(msg []byte) [][]byte {
 		rest = rest[3+n:]
 	}
 	return out
-}
-
-// alertName names the alerts servers send to hellos they refuse.
-func alertName(d int) string {
-	switch d {
-	case 40:
-		return "handshake_failure"
-	case 47:
-		return "illegal_parameter"
-	case 50:
-		return "decode_error"
-	case 70:
-		return "protocol_version"
-	case 71:
-		return "insufficient_security"
-	case 80:
-		return "internal_error"
-	case 112:
-		return "unrecognized_name"
-	case -1:
-		return "connection closed"
-	}
-	return fmt.Sprintf("alert %d", d)
 }
