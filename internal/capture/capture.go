@@ -38,6 +38,7 @@ type Problem struct {
 	Skip   bool
 }
 
+// Error names where the problem is and what it is.
 func (p *Problem) Error() string { return p.Origin + ": " + p.Msg }
 
 // Source yields the items of one file, folder or stream in order. Next returns io.EOF at the end

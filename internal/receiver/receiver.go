@@ -116,6 +116,7 @@ func (h *Handler) CaptureError() error {
 // sensitiveHeaders are redacted in captures.
 var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-API-Key"}
 
+// ServeHTTP answers one request and captures it before the answer goes out.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := sender.MessageRecord{
 		Time:    h.cfg.Now().UTC().Format(time.RFC3339Nano),
