@@ -1,14 +1,13 @@
 package cmd
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 
+	"github.com/thingsim/thingsim/internal/capture"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
@@ -110,23 +109,22 @@ func (f *payloadFeed) remaining() string {
 
 func (f *payloadFeed) close() {}
 
-// linesFeed reads one body per line, streaming: a line loses its "\n" or "\r\n"; blank lines are
-// skipped.
+// linesFeed reads one body per line, streaming, with capture's reader: a line loses its "\n" or
+// "\r\n"; blank lines are skipped.
 type linesFeed struct {
-	r      *bufio.Reader
-	closer io.Closer
-	where  string
-	line   int
-	n      int
-	done   bool
-	warn   func(origin string, findings []senmlgen.Finding)
+	src   capture.Source
+	where string
+	line  int
+	n     int
+	done  bool
+	warn  func(origin string, findings []senmlgen.Finding)
 	// unsent is the origin of a message read but given back, from which the rest was not sent.
 	unsent string
 }
 
 func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
 	if path == "-" {
-		return &linesFeed{r: bufio.NewReaderSize(stdin, 64<<10), where: "standard input"}, nil
+		return &linesFeed{src: capture.Lines("standard input", stdin, nil), where: "standard input"}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
@@ -136,37 +134,30 @@ func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
 		f.Close()
 		return nil, configErrorf("--payloads: %s is a folder, not a file of bodies", path)
 	}
-	return &linesFeed{r: bufio.NewReaderSize(f, 64<<10), closer: f, where: path}, nil
+	return &linesFeed{src: capture.Lines(path, f, f), where: path}, nil
 }
 
 func (f *linesFeed) next() (message, error) {
-	for !f.done {
-		line, err := f.r.ReadBytes('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			f.done = true
-			return message{}, fmt.Errorf("reading %s after line %d: %w", f.where, f.line, err)
-		}
-		if errors.Is(err, io.EOF) {
-			f.done = true
-			if len(line) == 0 {
-				break
-			}
-		}
-		f.line++
-		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
-		}
-		origin := fmt.Sprintf("line %d of %s", f.line, f.where)
-		rep := senmlgen.Validate(line)
-		if f.warn != nil && !rep.Valid() {
-			f.warn(origin, rep.Findings)
-		}
-		m := message{index: f.n, body: line, device: rep.BaseName, origin: origin}
-		f.n++
-		return m, nil
+	if f.done {
+		return message{}, io.EOF
 	}
-	return message{}, io.EOF
+	it, err := f.src.Next()
+	if err != nil {
+		f.done = true
+		if errors.Is(err, io.EOF) {
+			return message{}, io.EOF
+		}
+		return message{}, fmt.Errorf("after line %d: %w", f.line, err)
+	}
+	f.line = it.Line
+	origin := fmt.Sprintf("line %d of %s", it.Line, f.where)
+	rep := senmlgen.Validate(it.Body)
+	if f.warn != nil && !rep.Valid() {
+		f.warn(origin, rep.Findings)
+	}
+	m := message{index: f.n, body: it.Body, device: rep.BaseName, origin: origin}
+	f.n++
+	return m, nil
 }
 
 func (f *linesFeed) unread(m message) { f.unsent = m.origin }
@@ -183,11 +174,7 @@ func (f *linesFeed) remaining() string {
 	return fmt.Sprintf("the lines of %s after line %d", f.where, f.line)
 }
 
-func (f *linesFeed) close() {
-	if f.closer != nil {
-		f.closer.Close()
-	}
-}
+func (f *linesFeed) close() { f.src.Close() }
 
 // findingPrinter prints the validator's findings on user payloads, up to a limit.
 type findingPrinter struct {

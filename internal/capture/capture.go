@@ -28,6 +28,7 @@ type Item struct {
 	Headers  []sender.Header // as captured, in order
 	Verdict  string          // receive's verdict, "" when the source has none
 	Origin   string          // where it was: "capture.jsonl line 3"
+	Line     int             // its line in a file of one body per line, 0 elsewhere
 }
 
 // Problem is a record that cannot be replayed. Skip marks one that holds nothing to replay (a
@@ -54,7 +55,7 @@ type Source interface {
 // told by its content. It fails only when the source cannot be read at all.
 func Open(path string, stdin io.Reader) (Source, error) {
 	if path == "-" {
-		return newLines("standard input", bufio.NewReaderSize(stdin, 64<<10), nil), nil
+		return Lines("standard input", stdin, nil), nil
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -235,6 +236,12 @@ func newLines(name string, r *bufio.Reader, c io.Closer) *lines {
 	return &lines{name: name, r: r, closer: c}
 }
 
+// Lines reads one body per line from r, named name in origins: each line loses its "\n" or
+// "\r\n", blank lines are skipped. Close closes c, when it is not nil.
+func Lines(name string, r io.Reader, c io.Closer) Source {
+	return newLines(name, bufio.NewReaderSize(r, 64<<10), c)
+}
+
 func (l *lines) Next() (Item, error) {
 	for {
 		b, err := l.r.ReadBytes('\n')
@@ -249,7 +256,7 @@ func (l *lines) Next() (Item, error) {
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
-		return Item{Body: b, Origin: fmt.Sprintf("%s line %d", l.name, l.line)}, nil
+		return Item{Body: b, Origin: fmt.Sprintf("%s line %d", l.name, l.line), Line: l.line}, nil
 	}
 }
 

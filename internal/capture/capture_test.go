@@ -196,7 +196,7 @@ func TestOpen(t *testing.T) {
 		t.Fatalf("%+v", g)
 	}
 	s, _ = Open("-", strings.NewReader("[1]\n[2]\n"))
-	if g := drain(t, s); len(g.items) != 2 || g.items[1].Origin != "standard input line 2" {
+	if g := drain(t, s); len(g.items) != 2 || g.items[1].Origin != "standard input line 2" || g.items[1].Line != 2 {
 		t.Fatalf("%+v", g)
 	}
 }
