@@ -233,6 +233,24 @@ func (f *destinationFlags) readsStdin() bool {
 	return f.secretFile == "-" || f.authSecretFile == "-"
 }
 
+// oneStdinReader refuses a command line where standard input would feed both a secret and the
+// messages ("-" among paths), or the messages twice; what names the messages in the error.
+func (f *destinationFlags) oneStdinReader(what string, paths ...string) error {
+	readers := 0
+	if f.readsStdin() {
+		readers++
+	}
+	for _, p := range paths {
+		if p == "-" {
+			readers++
+		}
+	}
+	if readers > 1 {
+		return usageErrorf("standard input can feed only one of the secret and the %s", what)
+	}
+	return nil
+}
+
 // check applies the destination rules and prints the warnings. A broken rule is a configuration
 // error (exit 2).
 func (in *destinationInput) check(ios *IOStreams, relax bool) error {

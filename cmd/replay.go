@@ -84,17 +84,8 @@ run exits 1 at the end (--strict stops at the first).`,
 
 func runReplay(ctx context.Context, opts *replayOptions) error {
 	ios := opts.ios.withLockedOut()
-	stdinUsers := 0
-	for _, s := range opts.sources {
-		if s == "-" {
-			stdinUsers++
-		}
-	}
-	if opts.dest.readsStdin() {
-		stdinUsers++
-	}
-	if stdinUsers > 1 {
-		return usageErrorf("standard input can feed only one of the secret and the sources")
+	if err := opts.dest.oneStdinReader("sources", opts.sources...); err != nil {
+		return err
 	}
 	// Every source must open before anything is sent.
 	var sources []capture.Source

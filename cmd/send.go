@@ -121,19 +121,7 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 			}
 		}
 	}
-	stdinUsers := 0
-	for _, v := range []string{o.payload, o.payloads} {
-		if v == "-" {
-			stdinUsers++
-		}
-	}
-	if o.dest.readsStdin() {
-		stdinUsers++
-	}
-	if stdinUsers > 1 {
-		return usageErrorf("standard input can feed only one of the secret and the payloads")
-	}
-	return nil
+	return o.dest.oneStdinReader("payloads", o.payload, o.payloads)
 }
 
 func runSend(ctx context.Context, opts *sendOptions) error {
