@@ -496,20 +496,7 @@ func TestThroughProxy(t *testing.T) {
 // BenchmarkDeliver measures one message (sign, request, round trip over loopback TLS with a
 // kept-alive connection, outcome) against a server that answers at once.
 func BenchmarkDeliver(b *testing.B) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-	}))
-	srv.StartTLS()
-	defer srv.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	d := validDestination()
-	d.URL = srv.URL + "/thingsdata"
-	d.Check(true)
-	s, err := New(Config{Destination: &d, Transport: NewHTTPTransport(HTTPOptions{RootCAs: pool})})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := benchSender(b, func(o HTTPOptions) Transport { return NewHTTPTransport(o) })
 	body := []byte(docBody)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -522,21 +509,7 @@ func BenchmarkDeliver(b *testing.B) {
 // BenchmarkSendLoop measures the load path: generate a pack, sign it, send it over a kept-alive
 // TLS connection with fasthttp, concurrently, against a server that answers at once.
 func BenchmarkSendLoop(b *testing.B) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
-	pool := x509.NewCertPool()
-	pool.AddCert(srv.Certificate())
-	d := validDestination()
-	d.URL = srv.URL + "/thingsdata"
-	d.Check(true)
-	s, err := New(Config{Destination: &d, Transport: NewFastTransport(HTTPOptions{RootCAs: pool, MaxConnsPerHost: 64})})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := benchSender(b, func(o HTTPOptions) Transport { return NewFastTransport(o) })
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	b.RunParallel(func(pb *testing.PB) {
@@ -549,4 +522,25 @@ func BenchmarkSendLoop(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchSender returns a sender whose transport, made by engine, reaches a TLS server on
+// 127.0.0.1 that answers at once; the server stops with the benchmark.
+func benchSender(b *testing.B, engine func(HTTPOptions) Transport) *Sender {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	b.Cleanup(srv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate())
+	d := validDestination()
+	d.URL = srv.URL + "/thingsdata"
+	d.Check(true)
+	s, err := New(Config{Destination: &d, Transport: engine(HTTPOptions{RootCAs: pool, MaxConnsPerHost: 64})})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
