@@ -1,0 +1,78 @@
+package audit
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writerCases are packs whose bytes the writers change: Java numbers, escapes, non-ASCII, numbers
+// at the edges of each library's notation.
+var writerCases = []string{
+	`[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9},{"n":"temperature","v":21.22,"u":"Celsius"}]`,
+	`[{"bn":"urn:dev:DVNUUID:737b588b-547e-45d3-96d0-f79723291bf1:","bt":1.713193637E9,"n":"battery","u":"%","vs":"32.0"},{"n":"accelerationX","u":"m/s2","v":0.39}]`,
+	`[{"n":"label","vs":"caf\u00e9 é über 👍 \ud83d\udc4d"},{"n":"ctl","vs":"a\"b\\c\n\t\r\b\f\u0001\u001f\u007f/<>&"}]`,
+	`[{"v":3.0},{"v":1.0E-4},{"v":1.0E7},{"v":1.0E-5},{"v":1.0E-7},{"v":1.0E16},{"v":1.0E21},{"v":1.0E22},{"v":-0.0},{"v":0},{"v":-0},{"v":12345678901234567890},{"v":1.5e300},{"v":-2.5E-10},{"v":123456.789}]`,
+	`{"b":true,"a":[null,false,{}],"c":[]}`,
+}
+
+// TestWritersAsTheLibrariesWrite compares the JavaScript and Python writers with the real thing,
+// where Node.js and Python are installed (.ci/run installs both).
+func TestWritersAsTheLibrariesWrite(t *testing.T) {
+	input := filepath.Join(t.TempDir(), "in.jsonl")
+	os.WriteFile(input, []byte(strings.Join(writerCases, "\n")+"\n"), 0o644)
+	for _, tool := range []struct {
+		writer int
+		cmd    []string
+	}{
+		{0, []string{"node", "-e", `require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").forEach(l => console.log(JSON.stringify(JSON.parse(l))))`, input}},
+		{1, []string{"python3", "-c", "import json,sys\nfor l in open(sys.argv[1], encoding='utf-8'): print(json.dumps(json.loads(l)))", input}},
+	} {
+		t.Run(writers[tool.writer].name, func(t *testing.T) {
+			path, err := exec.LookPath(tool.cmd[0])
+			if err != nil {
+				t.Skipf("%s is missing: .ci/run installs it", tool.cmd[0])
+			}
+			out, err := exec.Command(path, tool.cmd[1:]...).Output()
+			if err != nil {
+				t.Fatalf("%s: %v", tool.cmd[0], err)
+			}
+			want := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+			for i, c := range writerCases {
+				n, err := parseRaw([]byte(c))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := string(writers[tool.writer].fn(n)); got != want[i] {
+					t.Errorf("case %d:\n got %s\nwant %s", i, got, want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestRawTreeKeepsBytes(t *testing.T) {
+	for _, c := range append(writerCases, ` [ {"a" : 1 , "b":[ ] } ] `) {
+		n, err := parseRaw([]byte(c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := c
+		if strings.Contains(c, " ") && strings.HasPrefix(c, " ") {
+			want = `[{"a":1,"b":[]}]`
+		}
+		if got := n.append(nil, rawStyle{}); string(got) != want {
+			t.Errorf("got %s want %s", got, want)
+		}
+	}
+	n, _ := parseRaw([]byte(`[{"bn":"x","bt":1.0E9},{"n":"t","u":"Cel","v":2.0}]`))
+	if got := n.append(nil, rawStyle{spaced: true, reversed: true}); !bytes.Equal(got, []byte(`[{"bt": 1.0E9, "bn": "x"}, {"v": 2.0, "u": "Cel", "n": "t"}]`)) {
+		t.Errorf("spaced and reversed: %s", got)
+	}
+	if _, err := parseRaw([]byte(`[1,]`)); err == nil {
+		t.Error("invalid JSON parsed")
+	}
+}
