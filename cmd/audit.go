@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -23,6 +26,8 @@ type auditOptions struct {
 	junit      string
 	output     string
 	strictPlug bool
+	payload    []string
+	payloads   string
 }
 
 func newAuditCmd(ios *IOStreams, runF func(context.Context, *auditOptions) error) *cobra.Command {
@@ -39,9 +44,20 @@ Required checks (a failure exits 1): valid-legacy, valid-merged, profiles, java-
 byte-variants, wrong-token, missing-token, other-secret, tampered-body. The others warn:
 uppercase-token, unknown-plug (with --strict-plug), duplicate, method-body, latency, tls.
 
+Give audit the packs your endpoint really gets (--payload FILE, repeatable, or --payloads FILE
+with one pack a line): every probe derives from them, each is sent in both layouts, and a
+refusal is diagnosed against them. Without them audit generates a measurements pack, which an
+endpoint that decodes its packs may refuse for its content; audit then says it cannot tell.
+
+A refusal of forged data counts only when the same pack, correctly signed (the control), was
+accepted or refused with another status. A refused valid pack is sent again with a wrong token:
+another answer proves the token verified and the content was refused. Every failed or warned
+check names its cause (JSON "cause", JUnit failure type).
+
 Nothing is sent until the destination passes the platform's rules (exit 2 otherwise). The
 checks that send bad data send one request each.`,
-		Example: `  thingsim audit --destination staging.yaml --junit audit.xml
+		Example: `  thingsim audit --destination staging.yaml --payload capture-body.json --junit audit.xml
+  thingsim audit --destination staging.yaml --junit audit.xml
   thingsim audit --url https://staging.example.com/things --secret-env THINGS_SECRET --only wrong-token,missing-token
   thingsim audit --destination local.yaml --relax --ca-file ca.pem --timeouts 2s --backoff 100ms --output json`,
 		Args: cobra.NoArgs,
@@ -59,6 +75,9 @@ checks that send bad data send one request each.`,
 					}
 				}
 			}
+			if err := opts.dest.oneStdinReader("packs", append(opts.payload, opts.payloads)...); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -73,6 +92,8 @@ checks that send bad data send one request each.`,
 	fs.StringVar(&opts.junit, "junit", "", "write the results as JUnit XML to `FILE`, one testcase per check")
 	fs.StringVarP(&opts.output, "output", "o", "text", "output: text or json (JSON lines)")
 	fs.BoolVar(&opts.strictPlug, "strict-plug", false, "expect the endpoint to refuse an unknown plug UUID (runs unknown-plug)")
+	fs.StringArrayVar(&opts.payload, "payload", nil, "derive the probes from the pack in `FILE` (- for standard input; repeatable; one trailing newline is dropped)")
+	fs.StringVar(&opts.payloads, "payloads", "", "derive the probes from the packs of `FILE`, one a line (- for standard input)")
 	return c
 }
 
@@ -80,6 +101,7 @@ type checkEvent struct {
 	Event    string           `json:"event"`
 	Name     string           `json:"name"`
 	Result   audit.Outcome    `json:"result"`
+	Cause    audit.Cause      `json:"cause,omitempty"`
 	Required bool             `json:"required"`
 	Message  string           `json:"message"`
 	Evidence []audit.Exchange `json:"evidence"`
@@ -108,6 +130,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
+	templates, err := opts.templates()
+	if err != nil {
+		return err
+	}
 	var junitFile *os.File
 	if opts.junit != "" {
 		// Opened before anything is sent: a report that cannot be written is a usage error.
@@ -131,6 +157,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	started := time.Now()
 	results, runErr := audit.Run(ctx, audit.Config{
 		Destination: in.dest,
+		Templates:   templates,
 		Transport:   cfg.Transport,
 		Attempts:    cfg.Attempts,
 		Timeouts:    cfg.Timeouts,
@@ -143,14 +170,18 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		Checks: names,
 		OnResult: func(r audit.Result) {
 			if opts.output == "json" {
-				b, _ := json.Marshal(checkEvent{Event: "check", Name: r.Name, Result: r.Outcome, Required: r.Required, Message: r.Message, Evidence: r.Evidence})
+				b, _ := json.Marshal(checkEvent{Event: "check", Name: r.Name, Result: r.Outcome, Cause: r.Cause, Required: r.Required, Message: r.Message, Evidence: r.Evidence})
 				fmt.Fprintln(ios.Out, string(b))
 				return
 			}
 			printCheck(ios, p, r)
 		},
 	})
-	if runErr != nil && ctx.Err() == nil {
+	var templateErr *audit.TemplateError
+	switch {
+	case errors.As(runErr, &templateErr):
+		return configErrorf("%v", templateErr)
+	case runErr != nil && ctx.Err() == nil:
 		return failure(runErr)
 	}
 	sum := auditSummary{Event: "summary", Result: "pass", Checks: len(results)}
@@ -173,6 +204,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	} else {
 		mark := p.ok.Sprint("✓")
 		verdict := "the endpoint passes every required check"
+		if sum.Warnings > 0 {
+			mark = p.warn.Sprint("!")
+			verdict = fmt.Sprintf("the endpoint passes every required check, with %d warning%s to read", sum.Warnings, plural(sum.Warnings))
+		}
 		if sum.Failed > 0 {
 			mark = p.bad.Sprint("✗")
 			verdict = fmt.Sprintf("the endpoint fails %d required check%s", sum.Failed, plural(sum.Failed))
@@ -207,11 +242,62 @@ func printCheck(ios *IOStreams, p palette, r audit.Result) {
 		mark = p.dim.Sprint("-")
 	}
 	fmt.Fprintf(ios.Out, "%s %-16s %s\n", mark, r.Name, r.Message)
+	if r.Cause != "" {
+		fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint("cause: "+string(r.Cause)))
+	}
 	if r.Outcome == audit.Fail || r.Outcome == audit.Warn {
 		for _, line := range audit.EvidenceLines(r.Evidence) {
 			fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint(line))
 		}
 	}
+}
+
+// maxTemplates bounds the packs audit derives from: each costs at least two valid requests.
+const maxTemplates = 50
+
+// templates reads the packs of --payload and --payloads.
+func (opts *auditOptions) templates() ([]audit.Template, error) {
+	var out []audit.Template
+	for _, path := range opts.payload {
+		where := path
+		var body []byte
+		var err error
+		if path == "-" {
+			where = "standard input"
+			body, err = io.ReadAll(opts.ios.In)
+		} else {
+			body, err = os.ReadFile(path)
+		}
+		if err != nil {
+			return nil, configErrorf("--payload: %v", pathError(err))
+		}
+		body = bytes.TrimSuffix(bytes.TrimSuffix(body, []byte("\n")), []byte("\r"))
+		out = append(out, audit.Template{Origin: where, Body: body})
+	}
+	if opts.payloads != "" {
+		lf, err := openLinesFeed(opts.payloads, opts.ios.In)
+		if err != nil {
+			return nil, err
+		}
+		defer lf.close()
+		for {
+			it, err := lf.src.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, configErrorf("--payloads: %v", err)
+			}
+			out = append(out, audit.Template{Origin: fmt.Sprintf("%s line %d", lf.where, it.Line), Body: it.Body})
+		}
+		if len(out) == len(opts.payload) {
+			return nil, configErrorf("--payloads: %s holds no pack", lf.where)
+		}
+	}
+	if len(out) > maxTemplates {
+		return nil, configErrorf("%d packs: audit derives its probes from at most %d", len(out), maxTemplates)
+	}
+	return out, nil
 }
 
 func contains(list []string, s string) bool {

@@ -2,6 +2,11 @@
 // that it accepts what the platform sends, byte for byte, and refuses what it must (a wrong,
 // missing or foreign token, a tampered body). Each check sends a handful of requests and records
 // what it sent and what came back.
+//
+// A verdict holds only what its evidence proves. A refusal of forged data counts when the same
+// pack, correctly signed, was accepted or refused otherwise (its control); a refused valid pack is
+// sent again with a wrong token to tell a refused token from refused content; a check that cannot
+// tell says so. Every check that fails or warns names its Cause.
 package audit
 
 import (
@@ -12,7 +17,6 @@ import (
 
 	"github.com/thingsim/thingsim/internal/tlscheck"
 	"github.com/thingsim/thingsim/sender"
-	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // Outcome of a check.
@@ -26,6 +30,56 @@ const (
 	Skip Outcome = "skip"
 )
 
+// Cause says why a check failed or warned, as data a CI system can group on.
+type Cause string
+
+// The causes.
+const (
+	// CauseTokenNotChecked: a wrong or missing token was accepted.
+	CauseTokenNotChecked Cause = "token_not_checked"
+	// CauseBodyNotChecked: a changed body with the original token was accepted.
+	CauseBodyNotChecked Cause = "body_not_checked"
+	// CauseWrongSecretAccepted: a token made with another secret was accepted.
+	CauseWrongSecretAccepted Cause = "wrong_secret_accepted"
+	// CauseInconclusive: the endpoint answered the control as it answered the probe, so the
+	// answer proves nothing.
+	CauseInconclusive Cause = "inconclusive"
+	// CauseContentRefused: the token verified (a wrong one was answered otherwise) and the
+	// pack's content was refused.
+	CauseContentRefused Cause = "content_refused"
+	// CauseTokenRefused: a correctly signed pack was refused as a wrong token is.
+	CauseTokenRefused Cause = "token_refused"
+	// CauseReserialised: the token verified over re-serialised bytes, not the bytes sent.
+	CauseReserialised Cause = "reserialised"
+	// CauseReserialisedCompatible: every byte form the platform writes verifies, forms it does
+	// not write do not: the endpoint re-serialises with a writer that reproduces the platform's.
+	CauseReserialisedCompatible Cause = "reserialised_compatible"
+	// CauseLayoutSpecific: one layout is accepted, the other refused for its content.
+	CauseLayoutSpecific Cause = "layout_specific"
+	// CauseServerError: a 5xx, which the platform retries.
+	CauseServerError Cause = "server_error"
+	// CauseRedirect: a 3xx, which the platform does not follow.
+	CauseRedirect Cause = "redirect"
+	// CauseTimeout: no answer within the attempt's timeout.
+	CauseTimeout Cause = "timeout"
+	// CauseConnection: the connection was refused or dropped.
+	CauseConnection Cause = "connection"
+	// CauseTLS: the TLS handshake failed, or the platform's TLS policy would refuse the endpoint.
+	CauseTLS Cause = "tls"
+	// CauseUnexpectedStatus: a 2xx other than the expected code.
+	CauseUnexpectedStatus Cause = "unexpected_status"
+	// CauseCaseSensitiveToken: an upper-case token was refused.
+	CauseCaseSensitiveToken Cause = "case_sensitive_token"
+	// CauseUnknownPlugAccepted: a plug UUID the endpoint does not know was accepted.
+	CauseUnknownPlugAccepted Cause = "unknown_plug_accepted"
+	// CauseDuplicateRefused: a pack sent again was not answered 2xx.
+	CauseDuplicateRefused Cause = "duplicate_refused"
+	// CauseGETBodyIgnored: a GET whose body carried a wrong token was accepted.
+	CauseGETBodyIgnored Cause = "get_body_ignored"
+	// CauseSlow: answers take more than half the first attempt's timeout.
+	CauseSlow Cause = "slow"
+)
+
 // Exchange is one request of a check and what came back: the evidence.
 type Exchange struct {
 	Sent       string  `json:"sent"`
@@ -34,6 +88,7 @@ type Exchange struct {
 	Attempts   int     `json:"attempts"`
 	Status     int     `json:"status,omitempty"`
 	Error      string  `json:"error,omitempty"`
+	Answer     string  `json:"answer,omitempty"` // the first bytes of a refusal's body
 	DurationMS float64 `json:"duration_ms"`
 }
 
@@ -50,19 +105,28 @@ type Result struct {
 	Name     string     `json:"name"`
 	Required bool       `json:"required"`
 	Outcome  Outcome    `json:"result"`
+	Cause    Cause      `json:"cause,omitempty"`
 	Message  string     `json:"message"`
 	Evidence []Exchange `json:"evidence"`
 	Duration time.Duration
 }
 
+// Template is a pack the endpoint really gets: audit derives its probes from templates.
+type Template struct {
+	Origin string // where it came from, for messages ("body.json", "packs.jsonl line 3")
+	Body   []byte
+}
+
 // Config configures an audit. The destination must have passed its rules.
 type Config struct {
 	Destination *sender.Destination
-	Transport   sender.Transport
-	Attempts    int
-	Timeouts    []time.Duration
-	Backoff     []time.Duration
-	UserAgent   string
+	// Templates are the packs every probe is derived from; without them audit generates one.
+	Templates []Template
+	Transport sender.Transport
+	Attempts  int
+	Timeouts  []time.Duration
+	Backoff   []time.Duration
+	UserAgent string
 	// StrictPlug runs unknown-plug: the endpoint is expected to refuse a plug UUID it does not know.
 	StrictPlug bool
 	// Checks to run, by name; empty means all.
@@ -86,19 +150,19 @@ type check struct {
 
 // Checks lists every check in the order they run.
 var checks = []check{
-	{"valid-legacy", true, "1 valid pack (legacy layout)", checkValidLegacy},
-	{"valid-merged", true, "1 valid pack (merged layout)", checkValidMerged},
-	{"profiles", true, "1 valid pack per profile (6)", checkProfiles},
-	{"java-numbers", true, "1 valid pack with Java-style numbers, and its re-serialised form when refused", checkJavaNumbers},
-	{"byte-variants", true, "4 valid packs whose bytes a JSON re-serialiser would change", checkByteVariants},
-	{"wrong-token", true, "1 pack with a wrong token", checkWrongToken},
-	{"missing-token", true, "1 pack without a token", checkMissingToken},
-	{"other-secret", true, "1 pack signed with another secret", checkOtherSecret},
-	{"tampered-body", true, "1 changed pack with the original token", checkTamperedBody},
+	{"valid-legacy", true, "each pack in the legacy layout; a refused one again with a wrong token, and as JSON libraries write it", checkValidLegacy},
+	{"valid-merged", true, "each pack in the merged layout, diagnosed as valid-legacy", checkValidMerged},
+	{"profiles", true, "1 valid pack per profile (6), without --payload only", checkProfiles},
+	{"java-numbers", true, "1 valid pack with 3.0, 1.0E-4 and 1.0E7", checkJavaNumbers},
+	{"byte-variants", true, "8 valid packs: 2 byte forms the platform writes, 6 it does not", checkByteVariants},
+	{"wrong-token", true, "a control (the pack correctly signed), then the pack with a wrong token", checkWrongToken},
+	{"missing-token", true, "a control, then the pack without a token", checkMissingToken},
+	{"other-secret", true, "a control, then the pack signed with another secret", checkOtherSecret},
+	{"tampered-body", true, "a control, then a changed pack with the original token", checkTamperedBody},
 	{"uppercase-token", false, "1 valid pack with its token in upper-case hex", checkUppercaseToken},
-	{"unknown-plug", false, "1 valid pack with an unknown plug UUID (--strict-plug)", checkUnknownPlug},
-	{"duplicate", false, "1 valid pack twice", checkDuplicate},
-	{"method-body", false, "for GET: 1 GET with a wrong token in its body", checkMethodBody},
+	{"unknown-plug", false, "a control, then the pack with an unknown plug UUID (--strict-plug)", checkUnknownPlug},
+	{"duplicate", false, "1 accepted pack twice", checkDuplicate},
+	{"method-body", false, "for GET: a control, then a GET with a wrong token in its body", checkMethodBody},
 	{"latency", false, "nothing more: the answers above", checkLatency},
 	{"tls", false, "TLS handshakes only: every listed cipher suite, protocol version and the certificate (check-tls)", checkTLS},
 }
@@ -142,11 +206,23 @@ type auditor struct {
 	probe    *sender.Sender // one attempt: bad data is sent once
 	template *sender.Template
 	expected int
-	latency  []Exchange // every valid exchange, for the latency check
-	gen      map[senmlgen.Layout]*senmlgen.Generator
+	latency  []Exchange // every accepted valid exchange, for the latency check
+
+	templates []*template // what the probes derive from
+	generated bool        // the templates are audit's own
+	based     bool        // the baseline has run
+	// base is the first pack the endpoint accepted, nil when it accepted none; the forged checks
+	// and the variants derive from it.
+	base *form
+	// rescued is the first re-serialised form of a refused pack that the endpoint accepted.
+	rescued *form
+	// reference is base sent with a wrong token; tokenRefusal the status it got, 0 when unknown.
+	reference    Exchange
+	tokenRefusal int
 }
 
-// Run runs the selected checks in order and returns their results.
+// Run runs the selected checks in order and returns their results. It fails only on a
+// configuration it cannot use: a template that is not JSON, a destination the sender refuses.
 func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if cfg.Now.IsZero() {
 		cfg.Now = time.Now()
@@ -164,8 +240,10 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &auditor{cfg: cfg, valid: valid, probe: probe, template: valid.Template(), expected: cfg.Destination.Expected(),
-		gen: map[senmlgen.Layout]*senmlgen.Generator{}}
+	a := &auditor{cfg: cfg, valid: valid, probe: probe, template: valid.Template(), expected: cfg.Destination.Expected()}
+	if err := a.loadTemplates(); err != nil {
+		return nil, err
+	}
 	var results []Result
 	for _, c := range checks {
 		if !selected(cfg.Checks, c.name) {
@@ -191,28 +269,37 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	return results, ctx.Err()
 }
 
-// pack returns the next generated pack of a profile and layout, as the platform writes it.
-func (a *auditor) pack(p senmlgen.Profile, l senmlgen.Layout) []byte {
-	g, err := senmlgen.New(senmlgen.Config{Profile: p, Layout: l, Seed: a.cfg.Seed, Now: a.cfg.Now})
-	if err != nil {
-		panic(err) // the profiles and layouts here are the package's own
+// send delivers a request with the destination's retries, or once.
+func (a *auditor) send(ctx context.Context, what string, req *sender.Request, retries bool) (Exchange, *sender.Result) {
+	s := a.probe
+	if retries {
+		s = a.valid
 	}
-	return g.AppendNext(nil)
-}
-
-// sendValid delivers a correctly signed body with the destination's retries.
-func (a *auditor) sendValid(ctx context.Context, what string, body []byte) (Exchange, *sender.Result) {
-	res := a.valid.Deliver(ctx, 0, body)
+	res := s.DeliverRequest(ctx, 0, req)
 	e := exchange(what, res)
-	a.latency = append(a.latency, e)
+	if accepted(res) && retries {
+		a.latency = append(a.latency, e)
+	}
 	return e, res
 }
 
-// sendProbe sends a request once, as built.
-func (a *auditor) sendProbe(ctx context.Context, what string, req *sender.Request) (Exchange, *sender.Result) {
-	res := a.probe.DeliverRequest(ctx, 0, req)
-	return exchange(what, res), res
+// signed builds body's request, correctly signed.
+func (a *auditor) signed(body []byte) *sender.Request { return a.template.New(body) }
+
+// withToken builds body's request with the given token; an empty token sends none.
+func (a *auditor) withToken(body []byte, token string) *sender.Request {
+	return a.template.Build(body, sender.Overrides{KeepToken: true, Token: token})
 }
+
+// wrongToken returns body's token with its last digit changed.
+func (a *auditor) wrongToken(body []byte) string {
+	token := []byte(sender.Sign(body, a.cfg.Destination.Secret))
+	token[len(token)-1] = "1032547698badcfe"[hexValue(token[len(token)-1])] // flip the last bit
+	return string(token)
+}
+
+// maxAnswer is how much of a refusal's body an exchange keeps.
+const maxAnswer = 200
 
 func exchange(what string, res *sender.Result) Exchange {
 	e := Exchange{Sent: what, Method: res.Request.Method, Token: res.Request.Token, Attempts: len(res.Attempts)}
@@ -222,64 +309,25 @@ func exchange(what string, res *sender.Result) Exchange {
 		if e.Status == 0 && last.Err != nil {
 			e.Error = last.Err.Error()
 		}
+		if e.Status >= 300 {
+			body := last.Response.Body
+			if len(body) > maxAnswer {
+				body = body[:maxAnswer]
+			}
+			e.Answer = strings.ToValidUTF8(string(body), "\ufffd")
+		}
 		e.DurationMS = sender.MillisOf(last.Duration)
 	}
 	return e
 }
 
-// accepted reports whether a valid message got a 2xx.
+// accepted reports whether a message got a 2xx.
 func accepted(res *sender.Result) bool {
 	return res.Outcome == sender.Delivered || res.Outcome == sender.UnexpectedStatus
 }
 
-// refused reports whether bad data got a 4xx, the only right answer.
+// refused reports whether a message got a 4xx, the only right answer to bad data.
 func refused(res *sender.Result) bool {
 	s := res.Status()
 	return s >= 400 && s <= 499
 }
-
-// validResult judges checks that send valid packs: all must get the expected code.
-func (a *auditor) validResult(es []Exchange, results []*sender.Result, cause string) Result {
-	r := Result{Evidence: es}
-	var bad, other []string
-	for i, res := range results {
-		switch {
-		case res.Outcome == sender.Delivered:
-		case res.Outcome == sender.UnexpectedStatus:
-			other = append(other, fmt.Sprintf("%s got %d", es[i].Sent, res.Status()))
-		default:
-			bad = append(bad, fmt.Sprintf("%s got %s", es[i].Sent, es[i].Got()))
-		}
-	}
-	switch {
-	case len(bad) > 0:
-		r.Outcome = Fail
-		r.Message = strings.Join(bad, "; ") + ". " + cause
-	case len(other) > 0:
-		r.Outcome = Warn
-		r.Message = fmt.Sprintf("%s, not the expected %d: the platform counts any 2xx as delivered", strings.Join(other, "; "), a.expected)
-	default:
-		r.Outcome = Pass
-		r.Message = fmt.Sprintf("answered %d", a.expected)
-	}
-	return r
-}
-
-// refusedResult judges a probe of bad data: it must get a 4xx.
-func refusedResult(e Exchange, res *sender.Result, accepted string) Result {
-	r := Result{Evidence: []Exchange{e}}
-	switch s := res.Status(); {
-	case s >= 400 && s <= 499:
-		r.Outcome, r.Message = Pass, fmt.Sprintf("refused with %d", s)
-	case s >= 200 && s <= 299:
-		r.Outcome, r.Message = Fail, fmt.Sprintf("answered %d: %s", s, accepted)
-	case s != 0:
-		r.Outcome, r.Message = Fail, fmt.Sprintf("answered %d: bad data must be refused with a 4xx (401 or 403), not an error the platform would retry", s)
-	default:
-		r.Outcome, r.Message = Fail, fmt.Sprintf("no answer (%s): bad data must be refused with a 4xx", e.Error)
-	}
-	return r
-}
-
-// causeRefusedValid is the likely cause when a correctly signed pack is not accepted.
-const causeRefusedValid = "A correctly signed pack must be accepted: the token is sha256(raw body bytes + shared secret) in lower-case hex; check the secret, and hash the body exactly as received, not re-serialised JSON"

@@ -1,11 +1,9 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -13,145 +11,266 @@ import (
 	"github.com/thingsim/thingsim/senmlgen"
 )
 
-const auditDevice = "urn:dev:DEVEUI:0000000000000000:"
-
 func checkValidLegacy(ctx context.Context, a *auditor) Result {
-	e, res := a.sendValid(ctx, "a valid pack, legacy layout", a.pack(senmlgen.Measurements, senmlgen.Legacy))
-	return a.validResult([]Exchange{e}, []*sender.Result{res}, causeRefusedValid)
+	return a.checkLayout(ctx, senmlgen.Legacy)
 }
 
 func checkValidMerged(ctx context.Context, a *auditor) Result {
-	e, res := a.sendValid(ctx, "a valid pack, merged layout", a.pack(senmlgen.Measurements, senmlgen.Merged))
-	return a.validResult([]Exchange{e}, []*sender.Result{res}, causeRefusedValid)
+	return a.checkLayout(ctx, senmlgen.Merged)
 }
 
-func checkProfiles(ctx context.Context, a *auditor) Result {
-	var es []Exchange
-	var rs []*sender.Result
-	for _, p := range senmlgen.ProfileNames() {
-		e, res := a.sendValid(ctx, "a valid "+p+" pack", a.pack(senmlgen.Profile(p), senmlgen.Legacy))
-		es, rs = append(es, e), append(rs, res)
-	}
-	return a.validResult(es, rs, causeRefusedValid)
+// layoutHints say what kind of parser refuses one layout of data it accepts in the other.
+var layoutHints = [2]string{
+	senmlgen.Legacy: "a parser that expects bn and bt on the first measurement reads only the merged layout; look records up by name and apply bn and bt as RFC 8428 says",
+	senmlgen.Merged: "a positional parser reading pack[1]? It reads only the legacy layout; look records up by name and apply bn and bt as RFC 8428 says",
 }
 
-// javaNumbers are the numbers the platform's JVM writes that re-serialisers write otherwise.
-func javaNumbersPack(numbers senmlgen.NumberStyle) []byte {
-	m := []senmlgen.Record{
-		{Name: "temperature", Unit: "Cel", Kind: senmlgen.NumberValue, Number: 3},
-		{Name: "tiny", Kind: senmlgen.NumberValue, Number: 1e-4},
-		{Name: "big", Kind: senmlgen.NumberValue, Number: 1e7},
+// checkLayout judges every template in one layout, as the baseline sent them.
+func (a *auditor) checkLayout(ctx context.Context, l senmlgen.Layout) Result {
+	a.baseline(ctx)
+	var vs []verdict
+	var notes []string
+	for _, t := range a.templates {
+		f := t.forms[l]
+		if f == nil {
+			notes = append(notes, fmt.Sprintf("%s is not sent in the %s layout: %s", t.name, l, t.why[l]))
+			continue
+		}
+		if t.note != "" && l == t.own {
+			notes = append(notes, t.name+": "+t.note)
+		}
+		v := f.verdict
+		if o := t.forms[1-l]; v.cause == CauseContentRefused && o != nil && o.verdict.accepted() {
+			v.cause = CauseLayoutSpecific
+			v.why = fmt.Sprintf("refuses the %s layout of data it accepts in the %s layout (%s): %s", l, 1-l, v.why, layoutHints[l])
+		}
+		vs = append(vs, v)
 	}
-	body, _ := senmlgen.ExactPack(auditDevice, time.Unix(1585650750, 0), senmlgen.Legacy, m).Encode(senmlgen.Format{Numbers: numbers, Order: senmlgen.CaptureOrder})
-	return body
-}
-
-// reserialised writes what JSON.stringify or json.dumps make of the Java-style pack.
-// Its members are in alphabetical order, which JavaScript, Python and Go libraries all keep or
-// produce, so that only the numbers differ from the platform's bytes.
-const reserialised = `[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1585650750},{"n":"temperature","u":"Cel","v":3},{"n":"tiny","v":0.0001},{"n":"big","v":10000000}]`
-
-func checkJavaNumbers(ctx context.Context, a *auditor) Result {
-	body := javaNumbersPack(senmlgen.JavaNumbers)
-	e, res := a.sendValid(ctx, "a valid pack with 1.58565075E9, 3.0, 1.0E-4 and 1.0E7", body)
-	r := a.validResult([]Exchange{e}, []*sender.Result{res}, causeRefusedValid)
-	if r.Outcome != Fail {
-		return r
+	if len(vs) == 0 {
+		return Result{Outcome: Skip, Message: strings.Join(notes, "; ")}
 	}
-	// Refused: is it the numbers? The same data as a re-serialiser writes it, signed over those bytes.
-	e2, res2 := a.sendValid(ctx, "the same data as JSON.stringify writes it (1585650750, 3, 0.0001, 10000000)", []byte(reserialised))
-	r.Evidence = append(r.Evidence, e2)
-	if accepted(res2) {
-		r.Message = fmt.Sprintf("refused the platform's Java-style numbers (%s) but accepted the same data written as a JSON library writes it: "+
-			"the endpoint most likely hashes re-serialised JSON (JSON.parse then JSON.stringify, json.loads then json.dumps) instead of the raw body bytes. "+
-			"Hash the body exactly as received", e.Got())
+	r := a.packsResult(vs, false)
+	if len(notes) > 0 {
+		r.Message += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return r
 }
 
+func checkProfiles(ctx context.Context, a *auditor) Result {
+	if !a.generated {
+		return Result{Outcome: Skip, Message: "runs on generated packs only: with --payload every probe derives from your packs"}
+	}
+	a.baseline(ctx)
+	var vs []verdict
+	for _, p := range senmlgen.ProfileNames() {
+		g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Profile(p), Seed: a.cfg.Seed, Now: a.cfg.Now})
+		if err != nil {
+			panic(err) // the profiles are the package's own
+		}
+		vs = append(vs, a.tryValid(ctx, "a valid "+p+" pack", g.AppendNext(nil), false))
+	}
+	return a.packsResult(vs, true)
+}
+
+// source is the pack the variants and forged probes derive from: the first pack the endpoint
+// accepted, else the first template as given.
+func (a *auditor) source(ctx context.Context) []byte {
+	a.baseline(ctx)
+	if a.base != nil {
+		return a.base.body
+	}
+	t := a.templates[0]
+	return t.forms[t.own].body
+}
+
+// javaNumbers are records of numbers the platform's JVM writes and JSON libraries write otherwise.
+const javaNumbers = `{"n":"thingsim-whole","v":3.0},{"n":"thingsim-small","v":1.0E-4},{"n":"thingsim-large","v":1.0E7}`
+
+func checkJavaNumbers(ctx context.Context, a *auditor) Result {
+	body := appendRecord(a.source(ctx), javaNumbers)
+	return a.packsResult([]verdict{a.tryValid(ctx, "the pack with 3 more records: 3.0, 1.0E-4 and 1.0E7", body, false)}, true)
+}
+
+// variant is a pack whose bytes differ from the accepted pack's in one way.
+type variant struct {
+	what     string
+	body     []byte
+	platform bool // the platform writes such bytes: required
+	same     int  // the variant holding the same data in other bytes, -1 for the accepted pack, -2 for none
+}
+
+func variants(base []byte, tree *node) []variant {
+	vs := []variant{
+		{"a string with literal UTF-8 (café über)", appendRecord(base, `{"n":"thingsim-label","vs":"café über"}`), true, -2},
+		{`a string with the escapes the platform writes (\" \\ \n \t \u0001)`, appendRecord(base, `{"n":"thingsim-note","vs":"say \"hi\" \\ \n\t\u0001"}`), true, -2},
+		{`that string written with \u escapes (caf\u00e9 \u00fcber)`, appendRecord(base, `{"n":"thingsim-label","vs":"caf\u00e9 \u00fcber"}`), false, 0},
+		{"the accepted pack with a \\u escape in its base name", escapeBaseName(base, tree), false, -1},
+		{"the accepted pack with its members in reverse order", tree.append(nil, rawStyle{reversed: true}), false, -1},
+		{"the accepted pack with white space between members", tree.append(nil, rawStyle{spaced: true}), false, -1},
+		{"a string with a character outside the BMP, literal (ok 👍)", appendRecord(base, `{"n":"thingsim-status","vs":"ok 👍"}`), false, -2},
+		{`that string with the character escaped (ok \ud83d\udc4d)`, appendRecord(base, `{"n":"thingsim-status","vs":"ok \ud83d\udc4d"}`), false, 6},
+	}
+	out := vs[:0]
+	for _, v := range vs {
+		if v.body != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 func checkByteVariants(ctx context.Context, a *auditor) Result {
-	variants := []struct{ what, body string }{
-		{"a string with a \\u00e9 escape", `[{"bn":"urn:dev:DEVEUI:0000000000000001:","bt":1.58565075E9},{"n":"label","vs":"caf\u00e9"}]`},
-		{"a string with a literal é (UTF-8)", `[{"bn":"urn:dev:DEVEUI:0000000000000001:","bt":1.58565075E9},{"n":"label","vs":"café"}]`},
-		{"members in another order (v, u, n)", `[{"bt":1.58565075E9,"bn":"urn:dev:DEVEUI:0000000000000001:"},{"v":21.5,"u":"Cel","n":"temperature"}]`},
-		{"a string with an emoji", `[{"bn":"urn:dev:DEVEUI:0000000000000001:","bt":1.58565075E9},{"n":"status","vs":"ok 👍"}]`},
+	a.baseline(ctx)
+	switch {
+	case a.base == nil:
+		return Result{Outcome: Skip, Message: "no pack was accepted, and variants of a refused pack prove nothing (see valid-legacy)"}
+	case a.base == a.rescued:
+		return Result{Outcome: Skip, Message: "the platform's bytes were refused (see valid-legacy), and variants of a re-serialised pack prove nothing more"}
 	}
-	var es []Exchange
-	var rs []*sender.Result
-	for _, v := range variants {
-		e, res := a.sendValid(ctx, "a valid pack with "+v.what, []byte(v.body))
-		es, rs = append(es, e), append(rs, res)
+	tree, err := parseRaw(a.base.body)
+	if err != nil {
+		return Result{Outcome: Skip, Message: "the accepted pack is not JSON: " + err.Error()}
 	}
-	return a.validResult(es, rs, "Bytes that a JSON library would write differently must still verify: the endpoint most likely hashes re-serialised JSON instead of the raw body bytes")
+	vs := variants(a.base.body, tree)
+	verdicts := make([]verdict, len(vs))
+	r := Result{}
+	var failed, compatible, untested, other []string
+	for i, v := range vs {
+		same := v.same == -1 || v.same >= 0 && verdicts[v.same].accepted()
+		verdicts[i] = a.tryValid(ctx, v.what, v.body, same)
+		vd := verdicts[i]
+		r.Evidence = append(r.Evidence, vd.evidence...)
+		switch {
+		case vd.accepted():
+		case vd.cause == CauseContentRefused:
+			untested = append(untested, v.what)
+		case v.platform:
+			if r.Cause == "" {
+				r.Cause = vd.cause
+			}
+			failed = append(failed, v.what+": "+vd.why)
+		case vd.cause == CauseReserialised || vd.cause == CauseTokenRefused:
+			compatible = append(compatible, v.what)
+		default:
+			other = append(other, v.what+": "+vd.why)
+			if r.Cause == "" {
+				r.Cause = vd.cause
+			}
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		r.Outcome, r.Message = Fail, "bytes the platform writes must verify: "+strings.Join(failed, "; ")
+	case len(compatible) > 0:
+		r.Outcome, r.Cause = Warn, CauseReserialisedCompatible
+		r.Message = "verifies every byte form the platform writes, but not " + strings.Join(compatible, "; ") +
+			": it checks the token over what its JSON library writes back, which happens to reproduce the platform's bytes today. Hash the body exactly as received"
+	case len(other) > 0:
+		r.Outcome, r.Message = Warn, strings.Join(other, "; ")
+	case len(untested) > 0:
+		r.Outcome, r.Cause = Warn, CauseContentRefused
+		r.Message = "refused for their content, so their bytes were not tested: " + strings.Join(untested, "; ")
+	default:
+		r.Outcome, r.Message = Pass, fmt.Sprintf("accepted all %d byte forms, the platform's and others", len(vs))
+	}
+	return r
 }
 
 func checkWrongToken(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	token := []byte(sender.Sign(body, a.cfg.Destination.Secret))
-	token[len(token)-1] = "1032547698badcfe"[hexValue(token[len(token)-1])] // flip the last bit
-	e, res := a.sendProbe(ctx, "a pack whose token has its last digit changed", a.template.Build(body, sender.Overrides{KeepToken: true, Token: string(token)}))
-	return refusedResult(e, res, "the endpoint accepted a wrong Things-Message-Token: it does not check the token, or does not refuse on a mismatch")
+	body := a.source(ctx)
+	c := a.sendControl(ctx, a.signed(body))
+	e, res := a.send(ctx, "the pack with its token's last digit changed", a.withToken(body, a.wrongToken(body)), false)
+	return refusalResult(c, e, res, CauseTokenNotChecked, "the endpoint accepted a wrong Things-Message-Token: it does not check the token, or does not refuse on a mismatch")
 }
 
 func checkMissingToken(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	e, res := a.sendProbe(ctx, "a pack without a Things-Message-Token header", a.template.Build(body, sender.Overrides{KeepToken: true}))
-	return refusedResult(e, res, "the endpoint accepted a request without Things-Message-Token: anyone who knows the URL can post data")
+	body := a.source(ctx)
+	c := a.sendControl(ctx, a.signed(body))
+	e, res := a.send(ctx, "the pack without a Things-Message-Token header", a.withToken(body, ""), false)
+	return refusalResult(c, e, res, CauseTokenNotChecked, "the endpoint accepted a request without Things-Message-Token: anyone who knows the URL can post data")
+}
+
+func (a *auditor) otherSecretToken(body []byte) string {
+	return sender.Sign(body, sender.NewSecret(a.cfg.Destination.Secret.Reveal()+"-other"))
 }
 
 func checkOtherSecret(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	token := sender.Sign(body, sender.NewSecret(a.cfg.Destination.Secret.Reveal()+"-other"))
-	e, res := a.sendProbe(ctx, "a pack signed with another secret", a.template.Build(body, sender.Overrides{KeepToken: true, Token: token}))
-	return refusedResult(e, res, "the endpoint accepted a token made with another secret: it does not verify the token with this destination's secret")
+	body := a.source(ctx)
+	c := a.sendControl(ctx, a.signed(body))
+	e, res := a.send(ctx, "the pack signed with another secret", a.withToken(body, a.otherSecretToken(body)), false)
+	return refusalResult(c, e, res, CauseWrongSecretAccepted, "the endpoint accepted a token made with another secret: it does not verify the token with this destination's secret")
 }
 
 func checkTamperedBody(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	token := sender.Sign(body, a.cfg.Destination.Secret)
-	tampered := append([]byte(nil), body...)
-	i := bytes.LastIndexAny(tampered, "0123456789")
-	tampered[i] = '0' + (tampered[i]-'0'+1)%10
-	e, res := a.sendProbe(ctx, "a pack with one digit changed, carrying the original token", a.template.Build(tampered, sender.Overrides{KeepToken: true, Token: token}))
-	return refusedResult(e, res, "the endpoint accepted a changed body with the original token: the token is not checked against the body")
+	body := a.source(ctx)
+	tree, err := parseRaw(body)
+	var changed []byte
+	if err == nil {
+		changed = tamper(body, tree)
+	}
+	if changed == nil {
+		return Result{Outcome: Skip, Message: "the pack holds no number to change"}
+	}
+	c := a.sendControl(ctx, a.signed(changed))
+	e, res := a.send(ctx, "the pack with one digit changed, carrying the original token", a.withToken(changed, sender.Sign(body, a.cfg.Destination.Secret)), false)
+	return refusalResult(c, e, res, CauseBodyNotChecked, "the endpoint accepted a changed body with the original token: the token is not checked against the body")
 }
 
 func checkUppercaseToken(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
+	a.baseline(ctx)
+	if a.base == nil {
+		return Result{Outcome: Skip, Message: "no pack was accepted, so a refusal of an upper-case token would prove nothing"}
+	}
+	body := a.base.body
 	token := strings.ToUpper(sender.Sign(body, a.cfg.Destination.Secret))
-	e, res := a.sendProbe(ctx, "a valid pack with its token in upper-case hex", a.template.Build(body, sender.Overrides{KeepToken: true, Token: token}))
+	e, res := a.send(ctx, "the accepted pack with its token in upper-case hex", a.withToken(body, token), false)
 	r := Result{Evidence: []Exchange{e}}
 	switch {
 	case accepted(res):
 		r.Outcome, r.Message = Pass, "accepts the token in upper-case hex too"
 	case refused(res):
-		r.Outcome, r.Message = Warn, fmt.Sprintf("refused an upper-case token (%d): the platform sends lower-case hex, so this works, but comparing case-insensitively is more robust", res.Status())
+		r.Outcome, r.Cause, r.Message = Warn, CauseCaseSensitiveToken, fmt.Sprintf("refused an upper-case token (%d): the platform sends lower-case hex, so this works, but comparing case-insensitively is more robust", res.Status())
 	default:
-		r.Outcome, r.Message = Warn, fmt.Sprintf("answered %s to an upper-case token: it should accept it, or refuse it with a 4xx", e.Got())
+		r.Outcome, r.Cause, r.Message = Warn, answerCause(res), fmt.Sprintf("answered %s to an upper-case token: it should accept it, or refuse it with a 4xx", e.Got())
 	}
 	return r
+}
+
+// answerCause sorts an answer that is neither an acceptance nor a refusal.
+func answerCause(res *sender.Result) Cause {
+	switch s := res.Status(); {
+	case s == 0:
+		return noAnswerCause(res)
+	case s < 400:
+		return CauseRedirect
+	}
+	return CauseServerError
 }
 
 func checkUnknownPlug(ctx context.Context, a *auditor) Result {
 	if !a.cfg.StrictPlug {
 		return Result{Outcome: Skip, Message: "run with --strict-plug when the endpoint knows its plug UUIDs (it looks secrets up by Things-Plug-UUID)"}
 	}
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	e, res := a.sendProbe(ctx, "a validly signed pack with an unknown plug UUID", a.template.Build(body, sender.Overrides{PlugUUID: uuid.NewString()}))
-	r := refusedResult(e, res, "the endpoint accepted a plug UUID it does not know: an endpoint of several destinations must look the secret up by Things-Plug-UUID")
-	return r
+	body := a.source(ctx)
+	c := a.sendControl(ctx, a.signed(body))
+	e, res := a.send(ctx, "the pack, validly signed, with an unknown plug UUID", a.template.Build(body, sender.Overrides{PlugUUID: uuid.NewString()}), false)
+	return refusalResult(c, e, res, CauseUnknownPlugAccepted, "the endpoint accepted a plug UUID it does not know: an endpoint of several destinations must look the secret up by Things-Plug-UUID")
 }
 
 func checkDuplicate(ctx context.Context, a *auditor) Result {
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	e1, r1 := a.sendValid(ctx, "a valid pack", body)
-	e2, r2 := a.sendValid(ctx, "the same pack again, byte for byte", body)
+	a.baseline(ctx)
+	if a.base == nil {
+		return Result{Outcome: Skip, Message: "no pack was accepted, so there is nothing to send twice"}
+	}
+	body := a.base.body
+	e1, r1 := a.send(ctx, "the accepted pack", a.signed(body), true)
+	e2, r2 := a.send(ctx, "the same pack again, byte for byte", a.signed(body), true)
 	r := Result{Evidence: []Exchange{e1, e2}}
 	if accepted(r1) && accepted(r2) {
 		r.Outcome, r.Message = Pass, "answered 2xx both times: the platform's retries resend identical bytes"
 		return r
 	}
-	r.Outcome = Warn
+	r.Outcome, r.Cause = Warn, CauseDuplicateRefused
 	r.Message = fmt.Sprintf("answered %s then %s: the platform resends identical bytes when an answer is lost, so a duplicate should be answered 2xx again (and stored once)", e1.Got(), e2.Got())
 	return r
 }
@@ -160,24 +279,22 @@ func checkMethodBody(ctx context.Context, a *auditor) Result {
 	if a.cfg.Destination.HTTPMethod() != "GET" {
 		return Result{Outcome: Skip, Message: "the destination uses POST, which always carries the body; valid-legacy shows it is read"}
 	}
-	body := a.pack(senmlgen.Measurements, senmlgen.Legacy)
-	token := sender.Sign(body, sender.NewSecret(a.cfg.Destination.Secret.Reveal()+"-other"))
-	e, res := a.sendProbe(ctx, "a GET whose body carries a wrong token", a.template.Build(body, sender.Overrides{KeepToken: true, Token: token}))
-	r := Result{Evidence: []Exchange{e}}
+	body := a.source(ctx)
+	c := a.sendControl(ctx, a.signed(body))
+	e, res := a.send(ctx, "a GET whose body carries a wrong token", a.withToken(body, a.otherSecretToken(body)), false)
+	r := refusalResult(c, e, res, CauseGETBodyIgnored, "")
 	switch {
-	case refused(res):
-		r.Outcome, r.Message = Pass, "reads and checks the body of a GET"
+	case r.Outcome == Pass:
+		r.Message = "reads and checks the body of a GET: " + r.Message
 	case accepted(res):
-		r.Outcome, r.Message = Warn, "accepted a GET whose body carried a wrong token: the endpoint (or a proxy before it) most likely ignores GET bodies; the platform's GET carries the SenML body, so use POST"
-	default:
-		r.Outcome, r.Message = Warn, fmt.Sprintf("answered %s to a GET with a body: servers and proxies often mishandle GET bodies; prefer POST", e.Got())
+		r.Message = "accepted a GET whose body carried a wrong token: the endpoint (or a proxy before it) most likely ignores GET bodies; the platform's GET carries the SenML body, so use POST"
 	}
 	return r
 }
 
 func checkLatency(_ context.Context, a *auditor) Result {
 	if len(a.latency) == 0 {
-		return Result{Outcome: Skip, Message: "no valid pack was sent (select a valid-* check too)"}
+		return Result{Outcome: Skip, Message: "no valid pack was accepted, so there is no answer to time"}
 	}
 	first := sender.DefaultTimeouts[0]
 	if len(a.cfg.Timeouts) > 0 {
@@ -191,14 +308,12 @@ func checkLatency(_ context.Context, a *auditor) Result {
 	}
 	limit := sender.MillisOf(first)
 	r := Result{Evidence: []Exchange{slowest}}
-	switch {
-	case slowest.Error != "" && strings.Contains(slowest.Error, "no answer within"):
-		r.Outcome, r.Message = Warn, fmt.Sprintf("%s timed out: the platform gives the first attempt %v", slowest.Sent, first)
-	case slowest.DurationMS > limit/2:
-		r.Outcome, r.Message = Warn, fmt.Sprintf("the slowest answer took %.1fms, more than half the first attempt's timeout (%v): answer first, process later", slowest.DurationMS, first)
-	default:
-		r.Outcome, r.Message = Pass, fmt.Sprintf("the slowest of %d answers took %.1fms, well within the first attempt's timeout (%v)", len(a.latency), slowest.DurationMS, first)
+	if slowest.DurationMS > limit/2 {
+		r.Outcome, r.Cause = Warn, CauseSlow
+		r.Message = fmt.Sprintf("the slowest accepted answer took %.1fms, more than half the first attempt's timeout (%v): answer first, process later", slowest.DurationMS, first)
+		return r
 	}
+	r.Outcome, r.Message = Pass, fmt.Sprintf("the slowest of %d accepted answers took %.1fms, well within the first attempt's timeout (%v)", len(a.latency), slowest.DurationMS, first)
 	return r
 }
 
@@ -211,7 +326,7 @@ func checkTLS(ctx context.Context, a *auditor) Result {
 	}
 	rep, err := a.cfg.TLS(ctx)
 	if err != nil {
-		return Result{Outcome: Warn, Message: "the TLS check could not run: " + err.Error()}
+		return Result{Outcome: Warn, Cause: CauseTLS, Message: "the TLS check could not run: " + err.Error()}
 	}
 	var why []string
 	for _, f := range rep.Reasons {
@@ -222,7 +337,7 @@ func checkTLS(ctx context.Context, a *auditor) Result {
 	if rep.Accepted() {
 		return Result{Outcome: Pass, Message: "the platform's TLS policy would accept the endpoint", Evidence: []Exchange{ev}}
 	}
-	return Result{Outcome: Fail, Message: "the platform's TLS policy would refuse the endpoint: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
+	return Result{Outcome: Fail, Cause: CauseTLS, Message: "the platform's TLS policy would refuse the endpoint: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 }
 
 func hexValue(c byte) int {

@@ -9,8 +9,8 @@ import (
 )
 
 // JUnit XML, as CI systems read it: one testsuite, one testcase per check. A failed required check
-// is a <failure> whose message names the likely cause; a warning passes, with the warning in
-// <system-out>; a skipped check is <skipped/>.
+// is a <failure> whose type is its cause and whose message says what was proven; a warning
+// passes, with the warning and its cause in <system-out>; a skipped check is <skipped/>.
 
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -59,13 +59,13 @@ func WriteJUnit(w io.Writer, target string, started time.Time, results []Result)
 		evidence := evidenceText(r.Evidence)
 		switch r.Outcome {
 		case Fail:
-			c.Failure = &junitMessage{Message: r.Message, Type: "required check failed", Text: evidence}
+			c.Failure = &junitMessage{Message: r.Message, Type: string(r.Cause), Text: evidence}
 			suite.Failures++
 		case Skip:
 			c.Skipped = &junitMessage{Message: r.Message}
 			suite.Skipped++
 		case Warn:
-			c.SystemOut = "warning: " + r.Message + "\n" + evidence
+			c.SystemOut = fmt.Sprintf("warning (%s): %s\n%s", r.Cause, r.Message, evidence)
 		default:
 			c.SystemOut = r.Message + "\n" + evidence
 		}
@@ -94,7 +94,11 @@ func evidenceText(es []Exchange) string {
 		if e.Attempts > 1 {
 			fmt.Fprintf(&b, ", %d attempts", e.Attempts)
 		}
-		fmt.Fprintf(&b, "): got %s in %.1fms\n", e.Got(), e.DurationMS)
+		fmt.Fprintf(&b, "): got %s in %.1fms", e.Got(), e.DurationMS)
+		if e.Answer != "" {
+			b.WriteString(", answer" + answerOf(e))
+		}
+		b.WriteByte('\n')
 	}
 	return b.String()
 }

@@ -16,6 +16,7 @@ import (
 type node struct {
 	kind byte     // '{', '[', '"' for a string, '0' for a number, true, false or null
 	raw  []byte   // a scalar's bytes as written, quotes and escapes included
+	off  int      // where it starts in the text it was read from
 	keys [][]byte // an object's keys as written, quotes included
 	vals []*node  // an object's values or an array's elements
 }
@@ -43,9 +44,9 @@ func (p *rawParser) space() {
 
 func (p *rawParser) value() *node {
 	p.space()
-	switch c := p.b[p.i]; c {
+	switch c, off := p.b[p.i], p.i; c {
 	case '{', '[':
-		n := &node{kind: c}
+		n := &node{kind: c, off: off}
 		p.i++
 		for {
 			p.space()
@@ -65,13 +66,13 @@ func (p *rawParser) value() *node {
 			n.vals = append(n.vals, p.value())
 		}
 	case '"':
-		return &node{kind: '"', raw: p.str()}
+		return &node{kind: '"', raw: p.str(), off: off}
 	default:
 		start := p.i
 		for p.i < len(p.b) && strings.IndexByte(",]} \t\r\n", p.b[p.i]) < 0 {
 			p.i++
 		}
-		return &node{kind: '0', raw: p.b[start:p.i]}
+		return &node{kind: '0', raw: p.b[start:p.i], off: off}
 	}
 }
 

@@ -1,0 +1,197 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// verdict is what audit proved about one correctly signed pack.
+type verdict struct {
+	evidence []Exchange
+	res      *sender.Result
+	cause    Cause  // empty when accepted
+	why      string // what was proven, when refused
+}
+
+func (v verdict) accepted() bool { return v.res != nil && accepted(v.res) }
+
+// tryValid sends a correctly signed pack with the destination's retries and, when it is refused,
+// finds out why. sameData says the endpoint accepted the same data in other bytes.
+func (a *auditor) tryValid(ctx context.Context, what string, body []byte, sameData bool) verdict {
+	e, res := a.send(ctx, what, a.signed(body), true)
+	return a.judge(ctx, what, body, e, res, sameData)
+}
+
+// judge finds out why a correctly signed pack was refused. A 4xx is followed by the same bytes
+// with a wrong token: another answer proves the token verified and the content was refused. The
+// same answer is followed by the data as JSON libraries write it: another answer to one of those
+// proves the token is checked over re-serialised bytes.
+func (a *auditor) judge(ctx context.Context, what string, body []byte, e Exchange, res *sender.Result, sameData bool) verdict {
+	v := verdict{evidence: []Exchange{e}, res: res}
+	status := res.Status()
+	switch {
+	case accepted(res):
+		return v
+	case status == 0:
+		v.cause, v.why = noAnswerCause(res), "no answer: "+e.Error
+		return v
+	case status >= 500:
+		v.cause, v.why = CauseServerError, fmt.Sprintf("answered %d%s: the platform retries an error and discards the message after its last attempt", status, answerOf(e))
+		return v
+	case status < 400:
+		v.cause, v.why = CauseRedirect, fmt.Sprintf("answered %d: the platform does not follow redirects", status)
+		return v
+	}
+	w, wres := a.send(ctx, what+", with a wrong token", a.withToken(body, a.wrongToken(body)), false)
+	v.evidence = append(v.evidence, w)
+	switch ws := wres.Status(); {
+	case ws >= 200 && ws <= 299:
+		v.cause, v.why = CauseInconclusive, fmt.Sprintf("refused with %d when correctly signed, yet accepted with a wrong token (%d): its answers do not follow the token", status, ws)
+		return v
+	case ws != status:
+		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s, while a wrong token gets %s, so the token verified", status, answerOf(e), w.Got())
+		return v
+	case sameData:
+		v.cause, v.why = CauseReserialised, fmt.Sprintf("refused with %d, as a wrong token is, while the same data in other bytes was accepted: the token is checked over what a JSON library writes back, not over the bytes received", status)
+		return v
+	}
+	if tree, err := parseRaw(body); err == nil {
+		tried := map[string]bool{string(body): true}
+		for _, wr := range writers {
+			again := wr.fn(tree)
+			if tried[string(again)] {
+				continue
+			}
+			tried[string(again)] = true
+			r, rres := a.send(ctx, "the same data as "+wr.name+" writes it", a.signed(again), false)
+			v.evidence = append(v.evidence, r)
+			if a.rescued == nil && accepted(rres) {
+				a.rescued = &form{what: "the data of " + what + " as " + wr.name + " writes it", body: again}
+			}
+			if rs := rres.Status(); rs != status && rs != 0 {
+				v.cause = CauseReserialised
+				v.why = fmt.Sprintf("refused with %d, as a wrong token is, but the same data as %s writes it, signed over those bytes, got %d: the endpoint hashes re-serialised JSON, not the body as received", status, wr.name, rs)
+				return v
+			}
+		}
+	}
+	switch {
+	case a.tokenRefusal == status:
+		v.evidence = append(v.evidence, a.reference)
+		v.cause, v.why = CauseTokenRefused, fmt.Sprintf("refused with %d, as a wrong token is (on an accepted pack too): the token did not verify over these bytes", status)
+	case a.tokenRefusal != 0:
+		v.evidence = append(v.evidence, a.reference)
+		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s with the right token and a wrong one, while a wrong token on an accepted pack gets %d, so the refusal is not the token check's", status, answerOf(e), a.tokenRefusal)
+	default:
+		v.cause, v.why = CauseInconclusive, fmt.Sprintf("refused with %d%s with the right token and a wrong one alike, and no pack was accepted: thingsim cannot tell a refused token from refused content; give audit a pack your endpoint accepts with --payload", status, answerOf(e))
+	}
+	return v
+}
+
+// noAnswerCause sorts a message that got no answer.
+func noAnswerCause(res *sender.Result) Cause {
+	if n := len(res.Attempts); n > 0 {
+		switch res.Attempts[n-1].Kind {
+		case sender.KindTimeout:
+			return CauseTimeout
+		case sender.KindTLS:
+			return CauseTLS
+		}
+	}
+	return CauseConnection
+}
+
+// answerOf quotes the start of a refusal's body, for messages.
+func answerOf(e Exchange) string {
+	a := strings.TrimSpace(e.Answer)
+	if a == "" {
+		return ""
+	}
+	if r := []rune(a); len(r) > 60 {
+		a = string(r[:60]) + "…"
+	}
+	return fmt.Sprintf(" (%q)", a)
+}
+
+// control is a refusal probe's control: the same request, correctly signed.
+type control struct {
+	e   Exchange
+	res *sender.Result
+}
+
+// sendControl sends body correctly signed: the control of a probe that forges it. It is sent
+// with the destination's retries when the endpoint accepted a pack, once otherwise.
+func (a *auditor) sendControl(ctx context.Context, req *sender.Request) control {
+	e, res := a.send(ctx, "the same pack, correctly signed (the control)", req, a.base != nil)
+	return control{e, res}
+}
+
+// refusalResult judges a probe of forged data against its control. The probe must be refused
+// with a 4xx, and the refusal counts only when the control was accepted or refused otherwise.
+func refusalResult(c control, e Exchange, res *sender.Result, cause Cause, acceptedWhy string) Result {
+	r := Result{Evidence: []Exchange{c.e, e}}
+	s, cs := res.Status(), c.res.Status()
+	switch {
+	case s >= 200 && s <= 299:
+		r.Outcome, r.Cause, r.Message = Fail, cause, fmt.Sprintf("answered %d: %s", s, acceptedWhy)
+	case s == 0:
+		r.Outcome, r.Cause, r.Message = Fail, noAnswerCause(res), fmt.Sprintf("no answer (%s): forged data must be refused with a 4xx", e.Error)
+	case s < 400 || s > 499:
+		c := CauseServerError
+		if s < 400 {
+			c = CauseRedirect
+		}
+		r.Outcome, r.Cause, r.Message = Fail, c, fmt.Sprintf("answered %d: forged data must be refused with a 4xx (401 or 403), not an answer the platform would retry", s)
+	case accepted(c.res):
+		r.Outcome, r.Message = Pass, fmt.Sprintf("refused with %d; the same pack correctly signed was accepted (%d)", s, cs)
+	case cs >= 400 && cs <= 499 && cs != s:
+		r.Outcome, r.Message = Pass, fmt.Sprintf("refused with %d; the same pack correctly signed got %d: the token is checked before the content", s, cs)
+	case cs == s:
+		r.Outcome, r.Cause, r.Message = Fail, CauseInconclusive, fmt.Sprintf("it refuses even the correctly signed pack (%d%s), so its refusal (%d) proves nothing about its token check; give audit a pack it accepts with --payload", cs, answerOf(c.e), s)
+	default:
+		r.Outcome, r.Cause, r.Message = Fail, CauseInconclusive, fmt.Sprintf("refused with %d, but the correctly signed pack got %s, so the refusal proves nothing about its token check", s, c.e.Got())
+	}
+	return r
+}
+
+// packsResult judges a check of correctly signed packs. Packs refused for content that audit
+// added (untested) are reported, not failed: audit could not test their bytes.
+func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
+	r := Result{}
+	var failed, untested, other []string
+	for _, v := range vs {
+		r.Evidence = append(r.Evidence, v.evidence...)
+		what := v.evidence[0].Sent
+		switch {
+		case v.accepted() && v.res.Outcome == sender.UnexpectedStatus:
+			other = append(other, fmt.Sprintf("%s got %d", what, v.res.Status()))
+		case v.accepted():
+		case v.cause == CauseContentRefused && addedContent:
+			untested = append(untested, what)
+		default:
+			if r.Cause == "" {
+				r.Cause = v.cause
+			}
+			failed = append(failed, what+": "+v.why)
+		}
+	}
+	switch {
+	case len(failed) > 0:
+		r.Outcome, r.Message = Fail, strings.Join(failed, "; ")
+	case len(untested) > 0:
+		r.Outcome, r.Cause = Warn, CauseContentRefused
+		r.Message = "refused for their content, so their bytes were not tested: " + strings.Join(untested, "; ")
+	case len(other) > 0:
+		r.Outcome, r.Cause = Warn, CauseUnexpectedStatus
+		r.Message = fmt.Sprintf("%s, not the expected %d: the platform counts any 2xx as delivered", strings.Join(other, "; "), a.expected)
+	default:
+		r.Outcome, r.Message = Pass, fmt.Sprintf("answered %d", a.expected)
+		if len(vs) > 1 {
+			r.Message = fmt.Sprintf("answered %d to all %d packs", a.expected, len(vs))
+		}
+	}
+	return r
+}
