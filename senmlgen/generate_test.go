@@ -207,7 +207,7 @@ func TestAppendStringEscapesAsJackson(t *testing.T) {
 		`a"b\c`:        `"a\"b\\c"`,
 		"tab\tnl\n":    `"tab\tnl\n"`,
 		"\x01\x1f\x7f": `"\u0001\u001F` + "\x7f\"",
-		"é 🌡 /":        `"é 🌡 /"`,
+		"é 🌡 /":        `"é \uD83C\uDF21 /"`,
 	} {
 		if got := string(AppendString(nil, in)); got != want {
 			t.Errorf("%q: got %s, want %s", in, got, want)

@@ -11,6 +11,8 @@ package senmlgen
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // ValueKind says which value member a record carries.
@@ -154,15 +156,30 @@ func (e *memberWriter) num(k string, x float64) {
 
 const maxFloat = 1.7976931348623157e308
 
-// AppendString appends s as a JSON string the way Jackson writes it: only '"', '\\' and control
-// characters are escaped (\b \t \n \f \r by their short forms, the rest as \u00XX); everything else,
-// non-ASCII included, is written as it is.
+// AppendString appends s as a JSON string the way Jackson's writeValueAsBytes writes it: '"', '\\'
+// and control characters are escaped (\b \t \n \f \r by their short forms, the rest as \u00XX),
+// and so is a character outside the Basic Multilingual Plane, as its UTF-16 surrogate pair in
+// upper-case hex (\uD83D\uDC4D), which Jackson 2 does unless told otherwise; everything else,
+// non-ASCII included, is written as it is (TestJacksonWritesTheSameBytes compares with Jackson).
 func AppendString(dst []byte, s string) []byte {
 	const hex = "0123456789ABCDEF"
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= 0xF0 {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if size == 4 {
+				dst = append(dst, s[start:i]...)
+				hi, lo := utf16.EncodeRune(r)
+				for _, u := range []rune{hi, lo} {
+					dst = append(dst, '\\', 'u', hex[u>>12], hex[u>>8&0xF], hex[u>>4&0xF], hex[u&0xF])
+				}
+				i += size - 1
+				start = i + 1
+			}
+			continue
+		}
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
