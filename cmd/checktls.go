@@ -112,9 +112,12 @@ func checkTLS(ctx context.Context, url, truststore, password, caFile string, rel
 func printTLSReport(ios *IOStreams, r *tlscheck.Report) {
 	p := ios.outPalette()
 	w := ios.Out
-	if r.Accepted() {
+	switch {
+	case r.Accepted() && len(r.Warnings) > 0:
+		fmt.Fprintf(w, "%s the platform would accept %s, with %d warning%s:\n", p.warn.Sprint("!"), r.URL, len(r.Warnings), plural(len(r.Warnings)))
+	case r.Accepted():
 		fmt.Fprintf(w, "%s the platform would accept %s\n", p.ok.Sprint("✓"), r.URL)
-	} else {
+	default:
 		fmt.Fprintf(w, "%s the platform would refuse %s:\n", p.bad.Sprint("✗"), r.URL)
 	}
 	for _, f := range r.Reasons {

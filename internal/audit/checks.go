@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/thingsim/thingsim/internal/tlscheck"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
@@ -334,8 +335,21 @@ func checkTLS(ctx context.Context, a *auditor) Result {
 	}
 	ev := Exchange{Sent: fmt.Sprintf("TLS ClientHellos: 4 protocol versions, %d listed suites", len(rep.Suites)), Method: "TLS",
 		Error: fmt.Sprintf("%d of %d listed suites accepted", len(rep.AcceptedSuites), len(rep.Suites))}
-	if rep.Accepted() {
+	untrustedOnly := len(rep.Reasons) > 0
+	for _, f := range rep.Reasons {
+		untrustedOnly = untrustedOnly && f.Kind == tlscheck.KindUntrusted
+	}
+	switch {
+	case rep.Accepted() && len(rep.Warnings) > 0:
+		var warns []string
+		for _, f := range rep.Warnings {
+			warns = append(warns, f.Kind+": "+f.Message)
+		}
+		return Result{Outcome: Warn, Cause: CauseTLS, Message: "the platform's TLS policy would accept the endpoint, with warnings: " + strings.Join(warns, "; "), Evidence: []Exchange{ev}}
+	case rep.Accepted():
 		return Result{Outcome: Pass, Message: "the platform's TLS policy would accept the endpoint", Evidence: []Exchange{ev}}
+	case untrustedOnly:
+		return Result{Outcome: Warn, Cause: CauseTLS, Message: "TLS is in order but for its certificate: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 	}
 	return Result{Outcome: Fail, Cause: CauseTLS, Message: "the platform's TLS policy would refuse the endpoint: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 }

@@ -78,39 +78,41 @@ func judgeChain(r *Report, der [][]byte, host string, cfg Config) *CertReport {
 		}
 		return tr
 	}
-	var javaTrust TrustResult
+	// The platform trusts its Java store; --ca-file roots make the chain verify here, which is
+	// reported, but never count as the platform's trust.
+	withExtra := func(name string, pool *x509.CertPool) (TrustResult, TrustResult) {
+		own := verify(name, pool)
+		cr.Trust = append(cr.Trust, own)
+		if own.Trusted || len(cfg.ExtraRoots) == 0 {
+			return own, own
+		}
+		pool = pool.Clone()
+		for _, c := range cfg.ExtraRoots {
+			pool.AddCert(c)
+		}
+		extra := verify(name+" and --ca-file", pool)
+		cr.Trust = append(cr.Trust, extra)
+		return own, extra
+	}
+	var javaTrust, javaExtra TrustResult
 	switch {
 	case java != nil:
-		roots := java.Pool.Clone()
-		for _, c := range cfg.ExtraRoots {
-			roots.AddCert(c)
-		}
-		name := "Java trust store " + java.Name
-		if len(cfg.ExtraRoots) > 0 {
-			name += " and --ca-file"
-		}
-		javaTrust = verify(name, roots)
-		cr.Trust = append(cr.Trust, javaTrust)
+		javaTrust, javaExtra = withExtra("Java trust store "+java.Name, java.Pool)
 	default:
 		r.warn(Finding{Kind: KindTrustStore, Message: "no Java trust store found on this machine (give one with --truststore): the system roots stand in for it"})
 	}
-	sys, err := x509.SystemCertPool()
-	if err == nil {
-		for _, c := range cfg.ExtraRoots {
-			sys.AddCert(c)
-		}
-		name := "system roots"
-		if len(cfg.ExtraRoots) > 0 {
-			name += " and --ca-file"
-		}
-		st := verify(name, sys)
-		cr.Trust = append(cr.Trust, st)
+	if sys, err := x509.SystemCertPool(); err == nil {
+		st, sx := withExtra("system roots", sys)
 		if java == nil {
-			javaTrust = st
+			javaTrust, javaExtra = st, sx
 		}
 	}
-	if !javaTrust.Trusted && !cr.SelfSigned {
-		last := chain[len(chain)-1]
+	last := chain[len(chain)-1]
+	switch {
+	case javaTrust.Trusted || cr.SelfSigned:
+	case javaExtra.Trusted:
+		r.refuse(Finding{Kind: KindUntrusted, Message: fmt.Sprintf("the chain is trusted here only through --ca-file: it ends at %q, issued by %q, which the %s does not hold, so the platform would not trust it", last.Subject, last.Issuer, javaTrust.Store), Fix: fixCA})
+	default:
 		msg := fmt.Sprintf("the chain is not trusted by the %s: it ends at %q, issued by %q", javaTrust.Store, last.Subject, last.Issuer)
 		fix := fixCA
 		switch {

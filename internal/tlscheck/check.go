@@ -25,6 +25,7 @@ const (
 	KindCipherSuites    = "cipher_suites"
 	KindSelfSigned      = "self_signed"
 	KindUntrustedRoot   = "untrusted_root"
+	KindUntrusted       = "untrusted" // trusted only through roots the platform does not have
 	KindExpired         = "expired"
 	KindHostname        = "hostname"
 	KindPort            = "port"

@@ -180,6 +180,18 @@ func TestGoServer(t *testing.T) {
 	if !r.Accepted() || r.Negotiated.Version != "TLS 1.3" {
 		t.Errorf("relaxed, CA added: %s %+v %+v", r.Verdict, r.Reasons, r.Negotiated)
 	}
+	// A CA that only --ca-file holds makes the chain verify here, not for the platform.
+	other, _ := localca.New("another")
+	otherPEM := filepath.Join(t.TempDir(), "other.pem")
+	os.WriteFile(otherPEM, other.CertPEM(), 0o644)
+	javaStore, _ := LoadTrustStore(otherPEM, "")
+	r, _ = Check(context.Background(), Config{URL: srv.URL, Java: javaStore, Relax: true, ExtraRoots: store.Certs})
+	if kinds(r.Reasons) != KindUntrusted || !strings.Contains(r.Reasons[0].Message, "trusted here only through --ca-file") || r.Negotiated.Error != "" {
+		t.Errorf("CA in --ca-file only: %s %+v %+v", r.Verdict, r.Reasons, r.Negotiated)
+	}
+	if tr := r.Certificate.Trust; len(tr) < 2 || tr[0].Trusted || !tr[1].Trusted || !strings.HasSuffix(tr[1].Store, "and --ca-file") {
+		t.Errorf("trust %+v", tr)
+	}
 }
 
 func TestUnreachableAndNotTLS(t *testing.T) {
