@@ -180,7 +180,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	var templateErr *audit.TemplateError
 	switch {
 	case errors.As(runErr, &templateErr):
-		return configErrorf("%v", templateErr)
+		return configErrorf("pack %v", templateErr)
 	case runErr != nil && ctx.Err() == nil:
 		return failure(runErr)
 	}

@@ -48,13 +48,15 @@ func TestScripts(t *testing.T) {
 
 // cmdEndpoint starts an HTTPS endpoint in the test process, with a throwaway CA.
 //
-//	endpoint NAME [-secret FILE] [-status 503,200] [-hang N] [-plain]
+//	endpoint NAME [-secret FILE] [-status 503,200] [-hang N] [-need RECORD]
 //
 // It writes the CA to $WORK/NAME-ca.pem, sets $NAME_URL to https://127.0.0.1:PORT/thingsdata, and
 // appends a line per request to $WORK/NAME.log: the method and target, the status answered, the
 // token's verdict under -secret (valid, invalid, missing, unchecked), the plug UUID, the header
 // names as Go canonicalises them, and the body. -status scripts the answers to the requests in
-// order, the last repeating; -hang N holds request N (1-based) until the client gives up.
+// order, the last repeating; -hang N holds request N (1-based) until the client gives up; -need
+// RECORD refuses, after the token check, a pack without a record of that name (400), as a receiver
+// that decodes its packs does.
 func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
 		ts.Fatalf("usage: endpoint NAME [-secret FILE] [-status 503,200] [-hang N]")
@@ -63,6 +65,7 @@ func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 	var secret *sender.Secret
 	statuses := []int{200}
 	hang := 0
+	need := ""
 	for i := 1; i < len(args); i++ {
 		if i+1 >= len(args) {
 			ts.Fatalf("endpoint: %s needs a value", args[i])
@@ -83,6 +86,8 @@ func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 			n, err := strconv.Atoi(args[i+1])
 			ts.Check(err)
 			hang = n
+		case "-need":
+			need = args[i+1]
 		default:
 			ts.Fatalf("endpoint: unknown option %s", args[i])
 		}
@@ -126,6 +131,11 @@ func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 		default:
 			verdict, status = "invalid", 401
 		}
+		if need != "" && status < 300 && !holdsRecord(body, need) {
+			status = 400
+			w.Header().Set("Content-Type", "text/plain")
+			defer io.WriteString(w, "no "+need+" record: not one of our devices")
+		}
 		var names []string
 		for h := range r.Header {
 			names = append(names, h)
@@ -147,6 +157,18 @@ func cmdEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Setenv(strings.ToUpper(name)+"_URL", "https://"+l.Addr().String()+"/thingsdata")
 	ts.Setenv(strings.ToUpper(name)+"_CA", filepath.Join(ts.Getenv("WORK"), name+"-ca.pem"))
+}
+
+// holdsRecord reports whether a pack has a record of the given name.
+func holdsRecord(body []byte, name string) bool {
+	var pack []map[string]any
+	json.Unmarshal(body, &pack)
+	for _, r := range pack {
+		if r["n"] == name {
+			return true
+		}
+	}
+	return false
 }
 
 func sorted(s []string) []string {

@@ -45,6 +45,9 @@ func (a *auditor) checkLayout(ctx context.Context, l senmlgen.Layout) Result {
 			v.cause = CauseLayoutSpecific
 			v.why = fmt.Sprintf("refuses the %s layout of data it accepts in the %s layout (%s): %s", l, 1-l, v.why, layoutHints[l])
 		}
+		if v.cause == CauseContentRefused && a.generated {
+			v.why += "; give audit a pack your endpoint accepts with --payload"
+		}
 		vs = append(vs, v)
 	}
 	if len(vs) == 0 {
