@@ -125,7 +125,7 @@ type control struct {
 // sendControl sends body correctly signed: the control of a probe that forges it. It is sent
 // with the destination's retries when the endpoint accepted a pack, once otherwise.
 func (a *auditor) sendControl(ctx context.Context, req *sender.Request) control {
-	e, res := a.send(ctx, "the same pack, correctly signed (the control)", req, a.base != nil)
+	e, res := a.send(ctx, "the control: the same pack, correctly signed", req, a.base != nil)
 	return control{e, res}
 }
 
