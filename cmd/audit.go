@@ -289,13 +289,16 @@ func (opts *auditOptions) templates() ([]audit.Template, error) {
 				return nil, configErrorf("--payloads: %v", err)
 			}
 			out = append(out, audit.Template{Origin: fmt.Sprintf("%s line %d", lf.where, it.Line), Body: it.Body})
+			if len(out) > maxTemplates {
+				break
+			}
 		}
 		if len(out) == len(opts.payload) {
 			return nil, configErrorf("--payloads: %s holds no pack", lf.where)
 		}
 	}
 	if len(out) > maxTemplates {
-		return nil, configErrorf("%d packs: audit derives its probes from at most %d", len(out), maxTemplates)
+		return nil, configErrorf("more than %d packs: audit derives its probes from at most %d (each is sent in both layouts)", maxTemplates, maxTemplates)
 	}
 	return out, nil
 }

@@ -19,7 +19,8 @@ type verdict struct {
 func (v verdict) accepted() bool { return v.res != nil && accepted(v.res) }
 
 // tryValid sends a correctly signed pack with the destination's retries and, when it is refused,
-// finds out why. sameData says the endpoint accepted the same data in other bytes.
+// finds out why. sameData says the endpoint accepted the same data in other bytes: refused as a
+// wrong token is, these bytes then prove that the token is checked over something else.
 func (a *auditor) tryValid(ctx context.Context, what string, body []byte, sameData bool) verdict {
 	e, res := a.send(ctx, what, a.signed(body), true)
 	return a.judge(ctx, what, body, e, res, sameData)
@@ -54,7 +55,7 @@ func (a *auditor) judge(ctx context.Context, what string, body []byte, e Exchang
 	case ws != status:
 		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s, while a wrong token gets %s, so the token verified", status, answerOf(e), w.Got())
 		return v
-	case sameData:
+	case sameData && (a.tokenRefusal == 0 || a.tokenRefusal == status):
 		v.cause, v.why = CauseReserialised, fmt.Sprintf("refused with %d, as a wrong token is, while the same data in other bytes was accepted: the token is checked over what a JSON library writes back, not over the bytes received", status)
 		return v
 	}
