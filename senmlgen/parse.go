@@ -136,6 +136,9 @@ func record(i int, names []string, members []json.RawMessage) (Record, int, erro
 	if n := len(valueMembers(seen)); n > 1 {
 		return r, order, fmt.Errorf("record %d: %d value members", i, n)
 	}
+	if r.Kind == NoValue && (i > 0 || r.Name != "" || r.Unit != "" || r.HasTime) {
+		return r, order, fmt.Errorf("record %d: no value (v, vs, vb or vd)", i)
+	}
 	return r, order, nil
 }
 

@@ -86,9 +86,41 @@ func TestParseRefuses(t *testing.T) {
 		`[{"bn":"a","n":"x","v":1,"vs":"y"}]`:   "2 value members",
 		`[{"bn":"a","n":"x","v":1,"v":2}]`:      `"v" twice`,
 		`[{"bn":"a","bt":1}][]`:                 "more after",
+		`[{"bn":"a","bt":1},{}]`:                "record 1: no value",
+		`[{"bn":"a","n":"x"}]`:                  "record 0: no value",
 	} {
 		if _, _, _, err := Parse([]byte(body)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", body, err, want)
 		}
 	}
+}
+
+// FuzzParse: any input parses or fails with an error, and a pack it reads writes back to bytes
+// that parse to the same pack, in either layout.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/payloads/*.json")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Add([]byte(`[{"bn":"a","bt":1e400}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, layout, format, err := Parse(body)
+		if err != nil {
+			return
+		}
+		for _, l := range []Layout{layout, 1 - layout} {
+			q, err := Relayout(p, l)
+			if err != nil {
+				continue
+			}
+			b, err := q.Encode(format)
+			if err != nil {
+				continue // a number JSON cannot hold
+			}
+			if _, got, _, err := Parse(b); err != nil || got != l && len(q) > 1 {
+				t.Fatalf("%s as %v: %s: %v %v", body, l, b, got, err)
+			}
+		}
+	})
 }

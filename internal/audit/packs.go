@@ -163,8 +163,10 @@ func (a *auditor) learnTokenRefusal(ctx context.Context) {
 func appendRecord(body []byte, record string) []byte {
 	end := bytes.LastIndexByte(body, ']')
 	out := append([]byte(nil), body[:end]...)
-	out = append(append(append(out, ','), record...), body[end:]...)
-	return out
+	if t := bytes.TrimSpace(out); len(t) > 0 && t[len(t)-1] != '[' {
+		out = append(out, ',')
+	}
+	return append(append(out, record...), body[end:]...)
 }
 
 // splice returns body with the n bytes at off replaced.

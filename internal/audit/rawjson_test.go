@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,4 +76,37 @@ func TestRawTreeKeepsBytes(t *testing.T) {
 	if _, err := parseRaw([]byte(`[1,]`)); err == nil {
 		t.Error("invalid JSON parsed")
 	}
+}
+
+// FuzzRawTree: audit derives its probes from packs users give; no input may panic it, and a
+// tree written back compactly is valid JSON.
+func FuzzRawTree(f *testing.F) {
+	for _, c := range writerCases {
+		f.Add([]byte(c))
+	}
+	f.Add([]byte(`[{"bn":"x\u00e9","bt":1}]`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		tree, err := parseRaw(body)
+		if err != nil {
+			return
+		}
+		for _, s := range []rawStyle{{}, {spaced: true}, {reversed: true}} {
+			if b := tree.append(nil, s); !json.Valid(b) {
+				t.Fatalf("%s written as %s", body, b)
+			}
+		}
+		for _, w := range writers {
+			w.fn(tree)
+		}
+		if tree.kind == '[' {
+			for _, v := range variants(body, tree) {
+				if !json.Valid(v.body) {
+					t.Fatalf("%s: %s gives %s", body, v.what, v.body)
+				}
+			}
+			if b := tamper(body, tree); b != nil && !json.Valid(b) {
+				t.Fatalf("%s tampered: %s", body, b)
+			}
+		}
+	})
 }
