@@ -156,6 +156,15 @@ func (e *memberWriter) num(k string, x float64) {
 
 const maxFloat = 1.7976931348623157e308
 
+// escaped marks the bytes AppendString looks at: control characters, '"', '\\', and the first
+// byte of a character outside the BMP. One table look-up per byte keeps plain text fast.
+var escaped = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c >= 0xF0
+	}
+	return t
+}()
+
 // AppendString appends s as a JSON string the way Jackson's writeValueAsBytes writes it: '"', '\\'
 // and control characters are escaped (\b \t \n \f \r by their short forms, the rest as \u00XX),
 // and so is a character outside the Basic Multilingual Plane, as its UTF-16 surrogate pair in
@@ -167,6 +176,9 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if !escaped[c] {
+			continue
+		}
 		if c >= 0xF0 {
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if size == 4 {
@@ -178,9 +190,6 @@ func AppendString(dst []byte, s string) []byte {
 				i += size - 1
 				start = i + 1
 			}
-			continue
-		}
-		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
 		dst = append(dst, s[start:i]...)
