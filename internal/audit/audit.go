@@ -41,8 +41,8 @@ const (
 	CauseBodyNotChecked Cause = "body_not_checked"
 	// CauseWrongSecretAccepted: a token made with another secret was accepted.
 	CauseWrongSecretAccepted Cause = "wrong_secret_accepted"
-	// CauseInconclusive: the endpoint answered the control as it answered the probe, so the
-	// answer proves nothing.
+	// CauseInconclusive: the evidence cannot tell: the control was answered as the probe was, or
+	// a pack was refused alike with the right and a wrong token while no pack was accepted.
 	CauseInconclusive Cause = "inconclusive"
 	// CauseContentRefused: the token verified (a wrong one was answered otherwise) and the
 	// pack's content was refused.
