@@ -63,6 +63,19 @@ var decoding = map[string]http.HandlerFunc{
 			http.Error(w, "no counter record", 400)
 		}
 	},
+	// checks the token over what encoding/json writes back (403), then the content (400).
+	"reserialises-then-content": func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var v any
+		json.Unmarshal(body, &v)
+		again, _ := json.Marshal(v)
+		switch {
+		case tokenOf(again) != strings.ToLower(r.Header.Get(sender.TokenHeader)):
+			http.Error(w, "invalid token", 403)
+		case !hasCounter(body):
+			http.Error(w, "no counter record", 400)
+		}
+	},
 	// checks the token, then reads the first measurement at pack[1], as the legacy layout has it.
 	"positional": func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -156,6 +169,14 @@ func TestDecodingReceivers(t *testing.T) {
 			"valid-legacy": {Fail, CauseContentRefused}, "valid-merged": {Fail, CauseContentRefused},
 			"profiles": {Warn, CauseContentRefused}, "java-numbers": {Warn, CauseContentRefused}}},
 		{"token-then-content", withCounter, nil},
+		// Hashes re-serialised JSON and refuses the re-serialised form for its content: the changed
+		// status proves the re-serialisation; nothing was accepted, so the forged checks cannot tell.
+		{"reserialises-then-content", nil, merge(forged(want{Fail, CauseInconclusive}), map[string]want{
+			"valid-legacy": {Fail, CauseReserialised}, "valid-merged": {Fail, CauseReserialised},
+			"profiles": {Fail, CauseReserialised}, "java-numbers": {Fail, CauseReserialised}})},
+		// Given a pack it accepts, the re-serialised form is accepted and the token check tested on it.
+		{"reserialises-then-content", withCounter, map[string]want{
+			"valid-legacy": {Fail, CauseReserialised}, "valid-merged": {Fail, CauseReserialised}, "java-numbers": {Fail, CauseReserialised}}},
 		// Reads pack[1]: the merged layout is refused for its content.
 		{"positional", nil, map[string]want{"valid-merged": {Fail, CauseLayoutSpecific}, "profiles": {Warn, CauseContentRefused}}},
 		{"positional", withCounter, map[string]want{"valid-merged": {Fail, CauseLayoutSpecific}}},
