@@ -186,17 +186,20 @@ func vectorDoubles(t *testing.T) []float64 {
 	return out
 }
 
-// randomDoubles draws doubles of three kinds: any finite bit pattern, values in the range Java
-// writes in plain notation, and short decimals as sensors report them.
+// randomDoubles draws doubles of four kinds: any finite bit pattern, values in the range Java
+// writes in plain notation, whole numbers from 2^54 to 2^63 (where JDK 17 writes more digits than
+// JDK 19), and short decimals as sensors report them.
 func randomDoubles(r *rand.Rand, n int) []float64 {
 	var out []float64
 	for len(out) < n {
 		var x float64
-		switch len(out) % 3 {
+		switch len(out) % 4 {
 		case 0:
 			x = math.Float64frombits(r.Uint64())
 		case 1:
 			x = math.Pow(10, r.Float64()*10-3)
+		case 2:
+			x = math.Ldexp(float64(1<<52|r.Uint64()&(1<<52-1)), 2+r.IntN(9))
 		default:
 			x, _ = strconv.ParseFloat(strconv.FormatFloat(r.Float64()*2000-1000, 'f', r.IntN(7), 64), 64)
 		}
