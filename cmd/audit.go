@@ -259,17 +259,9 @@ const maxTemplates = 50
 func (opts *auditOptions) templates() ([]audit.Template, error) {
 	var out []audit.Template
 	for _, path := range opts.payload {
-		where := path
-		var body []byte
-		var err error
-		if path == "-" {
-			where = "standard input"
-			body, err = io.ReadAll(opts.ios.In)
-		} else {
-			body, err = os.ReadFile(path)
-		}
+		body, where, err := readPayload(opts.ios, path)
 		if err != nil {
-			return nil, configErrorf("--payload: %v", pathError(err))
+			return nil, err
 		}
 		body = bytes.TrimSuffix(bytes.TrimSuffix(body, []byte("\n")), []byte("\r"))
 		out = append(out, audit.Template{Origin: where, Body: body})

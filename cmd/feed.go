@@ -122,6 +122,22 @@ type linesFeed struct {
 	unsent string
 }
 
+// readPayload reads the body of --payload: a file's exact bytes, or standard input's for "-".
+// where names it for messages.
+func readPayload(ios *IOStreams, path string) (body []byte, where string, err error) {
+	if path == "-" {
+		body, err = io.ReadAll(ios.In)
+		where = "standard input"
+	} else {
+		body, err = os.ReadFile(path)
+		where = path
+	}
+	if err != nil {
+		return nil, where, configErrorf("--payload: %v", pathError(err))
+	}
+	return body, where, nil
+}
+
 func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
 	if path == "-" {
 		return &linesFeed{src: capture.Lines("standard input", stdin, nil), where: "standard input"}, nil

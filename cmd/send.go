@@ -2,9 +2,6 @@ package cmd
 
 import (
 	"context"
-	"io"
-	"os"
-
 	"fmt"
 	"time"
 
@@ -148,17 +145,9 @@ func (opts *sendOptions) feed(findings *findingPrinter) (feed, error) {
 	ios := opts.ios
 	switch {
 	case opts.payload != "":
-		var body []byte
-		var err error
-		where := opts.payload
-		if opts.payload == "-" {
-			where = "standard input"
-			body, err = io.ReadAll(ios.In)
-		} else {
-			body, err = os.ReadFile(opts.payload)
-		}
+		body, where, err := readPayload(ios, opts.payload)
 		if err != nil {
-			return nil, configErrorf("--payload: %v", pathError(err))
+			return nil, err
 		}
 		noteTrailingNewline(ios, body, where)
 		rep := senmlgen.Validate(body)
