@@ -251,7 +251,7 @@ func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
 	if parsed, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
 		t = parsed.Local().Format("15:04:05.000")
 	}
-	fmt.Fprintf(ios.Out, "%s %s %s %s · %s · %s · token %s → %s\n", mark, p.dim.Sprint(t), rec.Method, rec.Target, device, what,
+	fmt.Fprintf(ios.Out, "%s %s %s %s · %s · %s · token %s → %s\n", mark, p.dim.Sprint(t), wireText(rec.Method), wireText(rec.Target), wireText(device), what,
 		verdictWords(rec.Verdict), answer)
 }
 

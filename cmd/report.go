@@ -217,10 +217,10 @@ func (r *runReport) message(w int, res *sender.Result, m message, latency time.D
 	id := fmt.Sprintf("#%d", res.Message)
 	where := ""
 	if m.device != "" {
-		where += "  " + m.device
+		where += "  " + wireText(m.device)
 	}
 	if m.origin != "" {
-		where += " (" + m.origin + ")"
+		where += " (" + wireText(m.origin) + ")"
 	}
 	where = p.dim.Sprint(where)
 	switch res.Outcome {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -219,7 +220,7 @@ func (s *Sender) attempt(ctx context.Context, n int, req *Request) Attempt {
 		a.Kind = KindStatus
 		where := "a redirect without a Location"
 		if resp.Location != "" {
-			where = "a redirect to " + resp.Location
+			where = "a redirect to " + strconv.QuoteToGraphic(resp.Location)
 		}
 		a.Err = fmt.Errorf("status %d, %s: the platform does not follow redirects, so point the destination at the final URL", code, where)
 	default:

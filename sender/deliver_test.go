@@ -199,7 +199,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		if res.Outcome != Discarded || res.Status() != 302 {
 			t.Fatalf("%s %d", res.Outcome, res.Status())
 		}
-		if err := res.Attempts[0].Err; err == nil || !strings.Contains(err.Error(), "redirect to /elsewhere") || !strings.Contains(err.Error(), "does not follow redirects") {
+		if err := res.Attempts[0].Err; err == nil || !strings.Contains(err.Error(), `redirect to "/elsewhere"`) || !strings.Contains(err.Error(), "does not follow redirects") {
 			t.Errorf("error %v", err)
 		}
 		for _, r := range e.seen() {
