@@ -241,13 +241,13 @@ func printCheck(ios *IOStreams, p palette, r audit.Result) {
 	default:
 		mark = p.dim.Sprint("-")
 	}
-	fmt.Fprintf(ios.Out, "%s %-16s %s\n", mark, r.Name, r.Message)
+	fmt.Fprintf(ios.Out, "%s %-16s %s\n", mark, r.Name, wireText(r.Message))
 	if r.Cause != "" {
 		fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint("cause: "+string(r.Cause)))
 	}
 	if r.Outcome == audit.Fail || r.Outcome == audit.Warn {
 		for _, line := range audit.EvidenceLines(r.Evidence) {
-			fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint(line))
+			fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint(wireText(line)))
 		}
 	}
 }

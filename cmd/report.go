@@ -359,7 +359,7 @@ func shortAttempt(a sender.Attempt) string {
 
 // describeAttempt says what went wrong with an attempt, with a hint where one helps.
 func describeAttempt(a sender.Attempt) string {
-	msg := a.Err.Error()
+	msg := wireText(a.Err.Error())
 	if a.Kind == sender.KindStatus && len(a.Response.Body) > 0 {
 		msg += ": " + printable(a.Response.Body, 120)
 	}
