@@ -32,6 +32,8 @@ type receiveOptions struct {
 	maxBody      int64
 	capture      string
 	output       string
+	readTimeout  time.Duration
+	idleTimeout  time.Duration
 }
 
 func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
@@ -72,7 +74,9 @@ or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exit
 	fs.StringVar(&opts.respond, "respond", "", "answers to valid requests in order, the last repeating: 500,500,drop,200")
 	fs.DurationVar(&opts.delay, "delay", 0, "wait this long before every answer")
 	fs.Int64Var(&opts.maxBody, "max-body", receiver.DefaultMaxBody, "largest body in bytes; larger ones get 413")
-	fs.StringVar(&opts.capture, "capture", "", "append every request to `FILE` as a message record (JSON lines)")
+	fs.StringVar(&opts.capture, "capture", "", "append every request to `FILE` as a message record (JSON lines); a request that cannot be captured is answered 503")
+	fs.DurationVar(&opts.readTimeout, "read-timeout", receiver.DefaultReadTimeout, "longest time to read a request, head and body; a body not read in time is answered 400")
+	fs.DurationVar(&opts.idleTimeout, "idle-timeout", receiver.DefaultIdleTimeout, "longest time a connection may stay open between requests")
 	fs.StringVarP(&opts.output, "output", "o", "text", "output: text (a line per request) or json (the records)")
 	return c
 }
@@ -90,6 +94,9 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	}
 	if opts.maxBody < 1 {
 		return usageErrorf("--max-body: must be at least 1 byte")
+	}
+	if opts.readTimeout <= 0 || opts.idleTimeout <= 0 {
+		return usageErrorf("--read-timeout and --idle-timeout must be positive")
 	}
 	if (opts.cert == "") != (opts.key == "") {
 		return usageErrorf("--cert and --key go together")
@@ -169,6 +176,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		return configErrorf("--listen %s: %v", opts.listen, err)
 	}
 	defer srv.Close()
+	srv.SetTimeouts(opts.readTimeout, opts.idleTimeout)
 	// The capture opens once the address is ours, so that a failed start leaves no empty file.
 	var capture *os.File
 	if opts.capture != "" {
@@ -179,6 +187,10 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		defer f.Close()
 		capture = f
 		cfg.Capture = f
+		cfg.OnCaptureError = func(err error) {
+			fmt.Fprintf(ios.ErrOut, "%s %v: every request is answered 503 from now on, which the platform retries; nothing unkept is acknowledged\n",
+				ios.errPalette().bad.Sprint("error:"), err)
+		}
 	}
 	h := receiver.NewHandler(cfg)
 	if ca != nil && opts.caOut != "" {
@@ -236,6 +248,8 @@ func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
 	switch {
 	case rec.BodyTruncated:
 		what = fmt.Sprintf("%d bytes, over --max-body", rec.BodySize)
+	case rec.Verdict == receiver.Unreadable:
+		what = fmt.Sprintf("a body that could not be read (%d bytes came)", rec.BodySize)
 	case rec.SenML == "invalid":
 		what += ", " + p.warn.Sprint("not valid SenML")
 	}
@@ -259,7 +273,7 @@ func verdictWords(v string) string {
 	switch v {
 	case "unknown_plug":
 		return "of an unknown plug UUID"
-	case "too_large":
+	case "too_large", "unreadable":
 		return "not checked"
 	}
 	return v
@@ -273,6 +287,12 @@ func printReceiveSummary(ios *IOStreams, st receiver.Stats) {
 	}
 	if n := st.Verdicts["too_large"]; n > 0 {
 		fmt.Fprintf(ios.ErrOut, ", %d too large", n)
+	}
+	if n := st.Verdicts[receiver.Unreadable]; n > 0 {
+		fmt.Fprintf(ios.ErrOut, ", %d unreadable", n)
+	}
+	if st.NotCaptured > 0 {
+		fmt.Fprintf(ios.ErrOut, ", %d not captured (answered 503)", st.NotCaptured)
 	}
 	fmt.Fprintln(ios.ErrOut)
 	if len(st.Statuses) > 0 || st.Dropped > 0 {

@@ -27,7 +27,8 @@ const (
 	Missing     = "missing"
 	UnknownPlug = "unknown_plug"
 	TooLarge    = "too_large"
-	Unchecked   = "unchecked" // no secret was configured
+	Unreadable  = "unreadable" // the body ended early or was badly framed
+	Unchecked   = "unchecked"  // no secret was configured
 )
 
 // DefaultMaxBody is the largest body accepted when Config.MaxBody is zero.
@@ -52,6 +53,9 @@ type Config struct {
 	Capture io.Writer
 	// OnRecord is called with every record, after it is captured.
 	OnRecord func(sender.MessageRecord)
+	// OnCaptureError is called once, with the first error writing the capture. From then on every
+	// request is answered 503, which the platform retries: nothing is acknowledged unkept.
+	OnCaptureError func(error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -73,6 +77,8 @@ type Stats struct {
 	Verdicts map[string]int
 	Statuses map[int]int
 	Dropped  int
+	// NotCaptured counts the requests answered 503 because the capture could not be written.
+	NotCaptured int
 }
 
 // NewHandler returns a handler for cfg.
@@ -96,7 +102,7 @@ func NewHandler(cfg Config) *Handler {
 func (h *Handler) Stats() Stats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := Stats{Requests: h.stats.Requests, Dropped: h.stats.Dropped, Verdicts: map[string]int{}, Statuses: map[int]int{}}
+	s := Stats{Requests: h.stats.Requests, Dropped: h.stats.Dropped, NotCaptured: h.stats.NotCaptured, Verdicts: map[string]int{}, Statuses: map[int]int{}}
 	for k, v := range h.stats.Verdicts {
 		s.Verdicts[k] = v
 	}
@@ -134,10 +140,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var err error
 		body, err = io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBody+1))
 		if err != nil {
-			// The client went away mid-body: nothing to answer, but keep what came.
-			rec.Verdict = "incomplete"
+			// A body that ended early or was badly framed: keep what came, and never answer 2xx
+			// for what could not be read.
+			rec.Verdict = Unreadable
 			rec.SetBody(body)
-			h.capture(rec)
+			rec.BodySize = len(body)
+			rec.Status = http.StatusBadRequest
+			h.capture(&rec)
+			w.Header().Set("Connection", "close")
+			http.Error(w, "the body could not be read: "+err.Error(), rec.Status)
 			return
 		}
 		tooLarge = int64(len(body)) > h.cfg.MaxBody
@@ -171,7 +182,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rec.Status = action.Status
 	rec.Dropped = action.Drop
-	h.capture(rec)
+	why := explain(rec.Verdict, action.Status)
+	if !h.capture(&rec) {
+		// Not kept, so not acknowledged: the platform retries a 503.
+		action = Action{Status: rec.Status}
+		why = "the capture could not be written: not kept, try again"
+	}
 
 	if h.cfg.Delay > 0 {
 		t := time.NewTimer(h.cfg.Delay)
@@ -196,7 +212,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(action.Status)
-	fmt.Fprintln(w, explain(rec.Verdict, action.Status))
+	fmt.Fprintln(w, why)
 }
 
 // verdict checks the token of body for the plug UUID.
@@ -229,16 +245,11 @@ func (h *Handler) next() Action {
 	return h.cfg.Script[min(n, len(h.cfg.Script)-1)]
 }
 
-// capture writes the record and counts it, then tells OnRecord.
-func (h *Handler) capture(rec sender.MessageRecord) {
+// capture writes the record, counts it and tells OnRecord. It reports whether the record was
+// kept: once a capture write has failed, none is, and the record's answer becomes 503.
+func (h *Handler) capture(rec *sender.MessageRecord) bool {
 	h.mu.Lock()
-	h.stats.Requests++
-	h.stats.Verdicts[rec.Verdict]++
-	if rec.Dropped {
-		h.stats.Dropped++
-	} else if rec.Status != 0 {
-		h.stats.Statuses[rec.Status]++
-	}
+	failed := false
 	if h.cfg.Capture != nil && h.err == nil {
 		line, err := rec.MarshalLine()
 		if err == nil {
@@ -246,12 +257,30 @@ func (h *Handler) capture(rec sender.MessageRecord) {
 		}
 		if err != nil {
 			h.err = fmt.Errorf("writing the capture: %w", err)
+			failed = true
 		}
 	}
-	h.mu.Unlock()
-	if h.cfg.OnRecord != nil {
-		h.cfg.OnRecord(rec)
+	kept := h.cfg.Capture == nil || h.err == nil
+	if !kept {
+		h.stats.NotCaptured++
+		rec.Status, rec.Dropped = http.StatusServiceUnavailable, false
 	}
+	h.stats.Requests++
+	h.stats.Verdicts[rec.Verdict]++
+	if rec.Dropped {
+		h.stats.Dropped++
+	} else if rec.Status != 0 {
+		h.stats.Statuses[rec.Status]++
+	}
+	err := h.err
+	h.mu.Unlock()
+	if failed && h.cfg.OnCaptureError != nil {
+		h.cfg.OnCaptureError(err)
+	}
+	if h.cfg.OnRecord != nil {
+		h.cfg.OnRecord(*rec)
+	}
+	return kept
 }
 
 // explain is the answer's body: why, in a line, so that a sender's report can say it.
@@ -307,11 +336,32 @@ func Listen(addr string, tlsConfig *tls.Config) (*Server, error) {
 		srv: &http.Server{
 			ConnContext:       connContext,
 			ReadHeaderTimeout: 30 * time.Second,
+			ReadTimeout:       DefaultReadTimeout,
+			IdleTimeout:       DefaultIdleTimeout,
 			ErrorLog:          log.New(io.Discard, "", 0),
 		},
 		ln:  rawListener{Listener: ln, tls: tlsConfig},
 		url: scheme + "://" + ln.Addr().String(),
 	}, nil
+}
+
+// Defaults of SetTimeouts.
+const (
+	DefaultReadTimeout = 30 * time.Second
+	DefaultIdleTimeout = 60 * time.Second
+)
+
+// SetTimeouts bounds the time to read a whole request, head and body (read), and the time a
+// connection may stay open between requests (idle), so that idle or slow clients cannot hold every
+// connection the machine has. Zero keeps a default. Call it before Serve.
+func (s *Server) SetTimeouts(read, idle time.Duration) {
+	if read > 0 {
+		s.srv.ReadTimeout = read
+		s.srv.ReadHeaderTimeout = min(read, s.srv.ReadHeaderTimeout)
+	}
+	if idle > 0 {
+		s.srv.IdleTimeout = idle
+	}
 }
 
 // URL returns the base URL the server answers on.

@@ -1,0 +1,123 @@
+package receiver
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// servePlain serves a handler over plain HTTP on 127.0.0.1 and returns its address.
+func servePlain(t *testing.T, h *Handler, read, idle time.Duration) string {
+	t.Helper()
+	srv, err := Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SetTimeouts(read, idle)
+	go srv.Serve(h)
+	t.Cleanup(func() { srv.Close() })
+	return strings.TrimPrefix(srv.URL(), "http://")
+}
+
+// exchange writes raw bytes, closes the writing side unless hold is set, and reads the answer's
+// status line; the client gives up after 10 s, which only a server that never answers reaches.
+func exchange(t *testing.T, addr, raw string, hold bool) string {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	io.WriteString(c, raw)
+	if !hold {
+		c.(*net.TCPConn).CloseWrite()
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "error: " + err.Error()
+	}
+	return strings.TrimSpace(line)
+}
+
+// TestUnreadableBodyIsNeverAccepted: a body that ends before its Content-Length, or a chunked body
+// with a bad chunk size, is answered 400 and captured as unreadable, never 2xx.
+func TestUnreadableBodyIsNeverAccepted(t *testing.T) {
+	capture := &syncBuffer{}
+	h := NewHandler(Config{Capture: capture})
+	addr := servePlain(t, h, 0, 0)
+	for name, raw := range map[string]string{
+		"short":     "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789",
+		"bad chunk": "POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+	} {
+		if got := exchange(t, addr, raw, false); got != "HTTP/1.1 400 Bad Request" {
+			t.Errorf("%s: %q", name, got)
+		}
+	}
+	recs := capture.records(t)
+	if len(recs) != 2 || recs[0].Verdict != Unreadable || recs[0].Status != 400 || h.Stats().Statuses[200] != 0 {
+		t.Errorf("captured %+v, stats %+v", recs, h.Stats())
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+// TestCaptureFailureAnswers503: a request that cannot be captured is not acknowledged; the error
+// is told at once, once.
+func TestCaptureFailureAnswers503(t *testing.T) {
+	var told atomic.Int32
+	h := NewHandler(Config{Capture: failingWriter{}, Secrets: AnyPlug{sender.NewSecret(secret)},
+		OnCaptureError: func(err error) {
+			told.Add(1)
+			if !strings.Contains(err.Error(), "no space left on device") {
+				t.Errorf("error %v", err)
+			}
+		}})
+	addr := servePlain(t, h, 0, 0)
+	for i := 0; i < 2; i++ {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/t", strings.NewReader(docBody))
+		req.Header.Set(sender.TokenHeader, sender.Sign([]byte(docBody), sender.NewSecret(secret)))
+		req.Header.Set(sender.PlugHeader, plug)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || !strings.Contains(string(body), "capture could not be written") {
+			t.Errorf("request %d: %d %s", i, resp.StatusCode, body)
+		}
+	}
+	if n := told.Load(); n != 1 {
+		t.Errorf("told %d times", n)
+	}
+	if st := h.Stats(); st.NotCaptured != 2 || st.Statuses[503] != 2 || st.Statuses[200] != 0 {
+		t.Errorf("stats %+v", st)
+	}
+	if err := h.CaptureError(); err == nil {
+		t.Error("no capture error")
+	}
+}
+
+// TestSlowAndIdleClientsAreCut: a body that stalls and a connection that says nothing are closed
+// after the read timeout instead of holding a connection for good.
+func TestSlowAndIdleClientsAreCut(t *testing.T) {
+	h := NewHandler(Config{})
+	addr := servePlain(t, h, 300*time.Millisecond, 300*time.Millisecond)
+	if got := exchange(t, addr, "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789", true); got != "HTTP/1.1 400 Bad Request" {
+		t.Errorf("stalled body: %q", got)
+	}
+	if got := exchange(t, addr, "", true); got != "" {
+		t.Errorf("idle connection: %q", got)
+	}
+}
