@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -51,28 +52,38 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		}
 	}
 	c := &fasthttp.HostClient{
-		Addr:                          net.JoinHostPort(host, port),
-		IsTLS:                         tls,
-		TLSConfig:                     TLSConfig(t.opts.RootCAs),
-		MaxConns:                      t.opts.MaxConnsPerHost,
-		MaxIdemponentCallAttempts:     1, // the sender retries, as the platform does; never fasthttp
-		RetryIfErr:                    func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+		Addr:      net.JoinHostPort(host, port),
+		IsTLS:     tls,
+		TLSConfig: TLSConfig(t.opts.RootCAs),
+		MaxConns:  t.opts.MaxConnsPerHost,
+		// The sender retries, as the platform does; fasthttp only sends again a request that never
+		// went out because the server had closed the idle connection.
+		MaxIdemponentCallAttempts: 2,
+		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, errors.Is(err, errIdleClosed)
+		},
 		NoDefaultUserAgentHeader:      true,
 		DisableHeaderNamesNormalizing: true,
 		DisablePathNormalizing:        true,
 		MaxResponseBodySize:           maxDrain,
 		MaxIdleConnDuration:           90 * time.Second,
-		Dial:                          fasthttpproxy.FasthttpProxyHTTPDialerTimeout(30 * time.Second),
 	}
+	d := fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout}
 	if t.opts.Proxy != nil {
-		c.Dial = fasthttp.Dial
+		d.base = func(timeout time.Duration) fasthttp.DialFunc {
+			return func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, timeout) }
+		}
 		if pu, err := t.opts.Proxy(&http.Request{URL: r.URL}); err == nil && pu != nil {
-			c.Dial = fasthttpproxy.FasthttpHTTPDialerTimeout(pu.Host, 30*time.Second)
+			d.base = func(timeout time.Duration) fasthttp.DialFunc {
+				return fasthttpproxy.FasthttpHTTPDialerTimeout(pu.Host, timeout)
+			}
 		}
 	}
 	if tls {
 		c.TLSConfig.ServerName = host
+		d.tls = c.TLSConfig
 	}
+	c.DialTimeout = d.dial
 	t.clients[key] = c
 	return c
 }
@@ -116,6 +127,10 @@ func (t *FastTransport) RoundTripDeadline(ctx context.Context, deadline time.Tim
 		}
 		if errors.Is(err, fasthttp.ErrBodyTooLarge) && resp.StatusCode() != 0 {
 			return Response{Status: resp.StatusCode(), Proto: "HTTP/1.1"}, nil
+		}
+		if errors.Is(err, fasthttp.ErrConnectionClosed) {
+			// The words and the kind net/http gives the same fault.
+			return Response{}, fmt.Errorf("the connection closed before an answer: %w", io.EOF)
 		}
 		return Response{}, err
 	}

@@ -1,0 +1,168 @@
+package sender
+
+import (
+	"bytes"
+	"crypto/tls"
+	"errors"
+	"net"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// fastDialer dials fasthttp's connections itself, so that connecting, a proxy's CONNECT and the
+// TLS handshake are all bounded by the attempt's deadline (fasthttp's own TLS handshake waits up to
+// its write timeout, which the sender does not set), and so that every connection skips the
+// informational answers fasthttp would take for the final one.
+type fastDialer struct {
+	base func(timeout time.Duration) fasthttp.DialFunc // plain or through a proxy
+	tls  *tls.Config                                   // nil for plain HTTP
+}
+
+// defaultDialTimeout bounds a dial fasthttp starts without a request's deadline (a connection it
+// opens for a request waiting on a full pool).
+const defaultDialTimeout = 30 * time.Second
+
+func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
+	if timeout <= 0 {
+		timeout = defaultDialTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	raw, err := d.base(timeout)(addr)
+	if err != nil {
+		return nil, err
+	}
+	if d.tls == nil {
+		return &interimFilter{Conn: raw, peek: newPeeker(raw)}, nil
+	}
+	conn := tls.Client(raw, d.tls)
+	conn.SetDeadline(deadline)
+	if err := conn.Handshake(); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	conn.SetDeadline(time.Time{})
+	return &tlsInterimFilter{interimFilter{Conn: conn, peek: newPeeker(raw)}}, nil
+}
+
+// maxHead is the longest response head the filter holds back while it looks for the head's end;
+// past it, the bytes go to fasthttp as they are, which refuses them.
+const maxHead = 64 << 10
+
+// interimFilter drops informational answers (1xx other than 101) before fasthttp reads a response.
+// fasthttp skips one 100 Continue and takes any other 1xx (102, 103, a second 100) for the final
+// answer, leaving the real one to be read as the next request's: a refused message would be
+// reported delivered. RFC 9110 section 15.2 asks a client to skip them. fasthttp's HostClient writes
+// a whole request before it reads the answer and never pipelines, so a write marks the start of
+// a response to come.
+//
+// It also looks, before a request goes out on a connection that has served one, whether the
+// server has closed it meanwhile, as net/http does: such a request was never sent, and fasthttp
+// may send it again on a new connection (errIdleClosed), instead of failing an attempt.
+type interimFilter struct {
+	net.Conn
+	peek *peeker // looks at the TCP connection under TLS
+	head bool    // a response head is due: a request was written since the last head
+	used bool    // a response has come on this connection
+	buf  []byte  // bytes read but not yet handed on
+}
+
+// errIdleClosed: the server closed an idle connection before a request was written on it.
+var errIdleClosed = errors.New("the server closed the idle connection before the request was sent")
+
+func (c *interimFilter) Write(p []byte) (int, error) {
+	if !c.head && c.used && c.peek.peerClosed() {
+		return 0, errIdleClosed
+	}
+	c.head = true
+	return c.Conn.Write(p)
+}
+
+func (c *interimFilter) Read(p []byte) (int, error) {
+	if c.head && len(c.buf) == 0 && len(p) >= len("HTTP/1.1 200") {
+		// The usual case: the head starts in this read and is no interim answer; it goes to the
+		// reader as it came, without a copy.
+		n, err := c.Conn.Read(p)
+		if n == 0 {
+			return n, err
+		}
+		if code := statusCode(p[:n]); n >= len("HTTP/1.1 200") && (code < 100 || code > 199 || code == 101) {
+			c.head, c.used = false, true
+			return n, err
+		}
+		c.buf = append(c.buf, p[:n]...)
+		if err != nil {
+			c.head = false
+		}
+	}
+	for c.head {
+		end := headEnd(c.buf)
+		if end < 0 {
+			if len(c.buf) > maxHead {
+				c.head = false
+				break
+			}
+			if cap(c.buf)-len(c.buf) < 512 {
+				c.buf = append(make([]byte, 0, 2*cap(c.buf)+4096), c.buf...)
+			}
+			n, err := c.Conn.Read(c.buf[len(c.buf):cap(c.buf)])
+			c.buf = c.buf[:len(c.buf)+n]
+			if err != nil {
+				c.head = false
+				if len(c.buf) == 0 {
+					return 0, err
+				}
+				break // what came goes on; the error comes again on the next read
+			}
+			continue
+		}
+		if code := statusCode(c.buf); code >= 100 && code <= 199 && code != 101 {
+			c.buf = c.buf[:copy(c.buf, c.buf[end:])]
+			continue
+		}
+		c.head, c.used = false, true
+	}
+	if len(c.buf) > 0 {
+		n := copy(p, c.buf)
+		c.buf = c.buf[:copy(c.buf, c.buf[n:])]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// tlsInterimFilter is an interimFilter over TLS: its Handshake method tells fasthttp that the
+// connection is TLS already.
+type tlsInterimFilter struct{ interimFilter }
+
+// Handshake has been done by the dialer.
+func (*tlsInterimFilter) Handshake() error { return nil }
+
+// headEnd returns the length of the response head at the start of b, -1 while it is incomplete.
+func headEnd(b []byte) int {
+	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
+		return i + 4
+	}
+	if i := bytes.Index(b, []byte("\n\n")); i >= 0 {
+		return i + 2
+	}
+	return -1
+}
+
+// statusCode reads the status code of the status line at the start of b, 0 when there is none.
+func statusCode(b []byte) int {
+	if !bytes.HasPrefix(b, []byte("HTTP/")) {
+		return 0
+	}
+	sp := bytes.IndexByte(b, ' ')
+	if sp < 0 || len(b) < sp+4 {
+		return 0
+	}
+	code := 0
+	for _, c := range b[sp+1 : sp+4] {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		code = code*10 + int(c-'0')
+	}
+	return code
+}

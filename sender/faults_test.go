@@ -1,0 +1,213 @@
+package sender
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/thingsim/thingsim/internal/localca"
+)
+
+// The fault table: one misbehaving server per row, on loopback, each against both engines. Both
+// must report the same outcome, answers and error kind for every message, within a bound on time.
+
+// answer is what a scripted server does with the n-th request it reads (0-based, over all
+// connections): the raw bytes it writes, and whether it then closes the connection.
+type answer func(n int) (raw string, closeAfter bool)
+
+type faultRow struct {
+	name     string
+	silent   bool // accept the TCP connection and say nothing, not even TLS
+	hang     bool // read the request and never answer
+	reset    bool // read the request and reset the connection
+	answer   answer
+	messages int // sent one after another; default 1
+	attempts int
+	want     []string // per message: outcome and the answers of its attempts
+	kind     ErrorKind
+}
+
+func status(code int, text string) string {
+	return fmt.Sprintf("HTTP/1.1 %d %s\r\nContent-Length: 0\r\n\r\n", code, text)
+}
+
+var faultTable = []faultRow{
+	{name: "103 Early Hints, then 401, then 200 on the same connection", messages: 2, attempts: 1,
+		answer: func(n int) (string, bool) {
+			if n == 0 {
+				return "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n" + status(401, "Unauthorized"), false
+			}
+			return status(200, "OK"), false
+		},
+		want: []string{"discarded 401", "delivered 200"}},
+	{name: "102 Processing, then 200", attempts: 1,
+		answer: func(int) (string, bool) { return "HTTP/1.1 102 Processing\r\n\r\n" + status(200, "OK"), false },
+		want:   []string{"delivered 200"}},
+	{name: "two 100 Continue, then 403", attempts: 1,
+		answer: func(int) (string, bool) {
+			return "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n" + status(403, "Forbidden"), false
+		},
+		want: []string{"discarded 403"}},
+	{name: "500, 500, 200", attempts: 3,
+		answer: func(n int) (string, bool) {
+			if n < 2 {
+				return status(500, "Internal Server Error"), false
+			}
+			return status(200, "OK"), false
+		},
+		want: []string{"delivered 500,500,200"}},
+	{name: "HTTP/1.0, body to the close", attempts: 1,
+		answer: func(int) (string, bool) { return "HTTP/1.0 200 OK\r\n\r\nstored", true },
+		want:   []string{"delivered 200"}},
+	{name: "Connection: close after every answer", messages: 3, attempts: 1,
+		answer: func(int) (string, bool) {
+			return "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", true
+		},
+		want: []string{"delivered 200", "delivered 200", "delivered 200"}},
+	{name: "a reset after the request", reset: true, attempts: 2,
+		want: []string{"discarded -,-"}, kind: KindReset},
+	{name: "garbage instead of an answer", attempts: 1,
+		answer: func(int) (string, bool) { return "HELLO THERE\r\n\r\n", true },
+		want:   []string{"discarded -"}, kind: KindOther},
+	{name: "302 to elsewhere", attempts: 1,
+		answer: func(int) (string, bool) {
+			return "HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/\r\nContent-Length: 0\r\n\r\n", false
+		},
+		want: []string{"discarded 302"}, kind: KindStatus},
+	{name: "an answer, then a close without saying so", messages: 3, attempts: 1,
+		answer: func(int) (string, bool) { return status(200, "OK"), true },
+		want:   []string{"delivered 200", "delivered 200", "delivered 200"}},
+	{name: "silent TLS: the handshake never answered", silent: true, attempts: 2,
+		want: []string{"discarded -,-"}, kind: KindTimeout},
+	{name: "no answer to the request", hang: true, attempts: 1,
+		want: []string{"discarded -"}, kind: KindTimeout},
+}
+
+// faultServer serves a row on 127.0.0.1 with TLS from ca.
+func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ca.ServerConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	n := 0
+	serve := func(raw net.Conn) {
+		defer wg.Done()
+		defer raw.Close()
+		if row.silent {
+			<-done
+			return
+		}
+		conn := tls.Server(raw, cfg)
+		br := bufio.NewReader(conn)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			mu.Lock()
+			k := n
+			n++
+			mu.Unlock()
+			switch {
+			case row.hang:
+				<-done
+				return
+			case row.reset:
+				raw.(*net.TCPConn).SetLinger(0)
+				return
+			}
+			out, closeAfter := row.answer(k)
+			io.WriteString(conn, out)
+			if closeAfter {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			wg.Add(1)
+			go serve(c)
+		}
+	}()
+	t.Cleanup(func() {
+		close(done)
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return "https://" + ln.Addr().String() + "/thingsdata"
+}
+
+// TestFaultTable runs every row against both engines.
+func TestFaultTable(t *testing.T) {
+	ca, err := localca.New("fault table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.CertPEM())
+	const timeout = 300 * time.Millisecond
+	for _, row := range faultTable {
+		t.Run(row.name, func(t *testing.T) {
+			forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
+				d := validDestination()
+				d.URL = faultServer(t, ca, row)
+				s, _ := testSender(t, nil, d, Config{Transport: engine(HTTPOptions{RootCAs: pool}), Attempts: row.attempts,
+					Timeouts: []time.Duration{timeout}})
+				messages := max(row.messages, 1)
+				start := time.Now()
+				for m := 0; m < messages; m++ {
+					res := s.Deliver(context.Background(), m, []byte(docBody))
+					var answers []string
+					for _, a := range res.Attempts {
+						if a.Status() == 0 {
+							answers = append(answers, "-")
+							if a.Kind != row.kind {
+								t.Errorf("message %d attempt %d: kind %s (%v), want %s", m, a.Number, a.Kind, a.Err, row.kind)
+							}
+						} else {
+							answers = append(answers, fmt.Sprint(a.Status()))
+						}
+					}
+					if got := string(res.Outcome) + " " + strings.Join(answers, ","); got != row.want[m] {
+						t.Errorf("message %d: %s, want %s", m, got, row.want[m])
+					}
+				}
+				// Each attempt ends within its timeout; a second of slack covers a loaded machine.
+				if bound := time.Duration(messages*row.attempts)*timeout + time.Second; time.Since(start) > bound {
+					t.Errorf("took %v, more than %v", time.Since(start), bound)
+				}
+			})
+		})
+	}
+}
