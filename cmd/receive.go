@@ -34,6 +34,7 @@ type receiveOptions struct {
 	output       string
 	readTimeout  time.Duration
 	idleTimeout  time.Duration
+	redact       []string
 }
 
 func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
@@ -76,6 +77,7 @@ or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exit
 	fs.Int64Var(&opts.maxBody, "max-body", receiver.DefaultMaxBody, "largest body in bytes; larger ones get 413")
 	fs.StringVar(&opts.capture, "capture", "", "append every request to `FILE` as a message record (JSON lines); a request that cannot be captured is answered 503")
 	fs.DurationVar(&opts.readTimeout, "read-timeout", receiver.DefaultReadTimeout, "longest time to read a request, head and body; a body not read in time is answered 400")
+	fs.StringArrayVar(&opts.redact, "redact-header", nil, "also redact header `NAME` in captures and output (repeatable), such as a custom API key header")
 	fs.DurationVar(&opts.idleTimeout, "idle-timeout", receiver.DefaultIdleTimeout, "longest time a connection may stay open between requests")
 	fs.StringVarP(&opts.output, "output", "o", "text", "output: text (a line per request) or json (the records)")
 	return c
@@ -107,7 +109,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	if opts.cert != "" && opts.caOut != "" {
 		return usageErrorf("--ca-out writes the throwaway CA, which --cert replaces")
 	}
-	cfg := receiver.Config{Status: opts.status, RejectStatus: opts.rejectStatus, Delay: opts.delay, MaxBody: opts.maxBody}
+	cfg := receiver.Config{Status: opts.status, RejectStatus: opts.rejectStatus, Delay: opts.delay, MaxBody: opts.maxBody, RedactHeaders: opts.redact}
 	if opts.respond != "" {
 		script, err := receiver.ParseScript(opts.respond)
 		if err != nil {

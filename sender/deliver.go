@@ -212,6 +212,7 @@ func (s *Sender) attempt(ctx context.Context, n int, req *Request) Attempt {
 		a.Err = err
 		return a
 	}
+	resp.Body = s.template.Scrub(resp.Body)
 	a.Response = resp
 	switch code := resp.Status; {
 	case code >= 200 && code <= 299:

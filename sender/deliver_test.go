@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -543,4 +544,28 @@ func benchSender(b *testing.B, engine func(HTTPOptions) Transport) *Sender {
 		b.Fatal(err)
 	}
 	return s
+}
+
+// TestEchoedCredentialsScrubbed: an endpoint that echoes the credential, the basic header or the
+// shared secret in its answer does not get them into attempts, and so not into any output.
+func TestEchoedCredentialsScrubbed(t *testing.T) {
+	forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(401)
+			fmt.Fprintf(w, "bad auth %s, try %s or %s", r.Header.Get("Authorization"), "hunter2-password", goodSecret)
+		}))
+		srv.StartTLS()
+		defer srv.Close()
+		pool := x509.NewCertPool()
+		pool.AddCert(srv.Certificate())
+		d := validDestination()
+		d.URL = srv.URL + "/thingsdata"
+		d.Auth = Auth{Method: AuthBasic, Username: "alice", Credential: NewSecret("hunter2-password")}
+		s, _ := testSender(t, nil, d, Config{Transport: engine(HTTPOptions{RootCAs: pool}), Attempts: 1})
+		res := s.Deliver(context.Background(), 0, []byte(docBody))
+		body := string(res.Attempts[0].Response.Body)
+		if strings.Contains(body, "hunter2") || strings.Contains(body, goodSecret) || strings.Contains(body, "YWxpY2U6") || strings.Count(body, "[redacted]") != 3 {
+			t.Errorf("answer kept %q", body)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package sender
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -29,7 +30,10 @@ type Template struct {
 	before  []Header // Things-Plug-UUID
 	after   []Header // Content-type, additional headers, auth, User-Agent
 	authKey string   // the auth header's name, for redaction
-	plug    string
+	// credentials are the values Scrub hides: the shared secret and the auth credential, as
+	// given and as they go on the wire.
+	credentials [][]byte
+	plug        string
 }
 
 // PlugUUID returns the plug UUID the requests carry.
@@ -48,6 +52,7 @@ func NewTemplate(d *Destination, userAgent string) (*Template, error) {
 		u.Path = "/"
 	}
 	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName(), plug: d.PlugUUID}
+	t.credentials = credentialsOf(d)
 	t.before = []Header{{PlugHeader, d.PlugUUID}}
 	t.after = append(t.after, Header{ContentTypeHeader, "application/json"})
 	t.after = append(t.after, d.Headers...)
@@ -146,4 +151,36 @@ func (t *Template) Dump(r *Request) []byte {
 	fmt.Fprintf(&b, "Content-Length: %d\n\n", len(r.Body))
 	b.Write(r.Body)
 	return []byte(b.String())
+}
+
+// minScrubbed is the shortest credential Scrub looks for: shorter ones would hide ordinary text.
+const minScrubbed = 4
+
+func credentialsOf(d *Destination) [][]byte {
+	var out [][]byte
+	add := func(v string) {
+		if len(v) >= minScrubbed {
+			out = append(out, []byte(v))
+		}
+	}
+	add(d.Secret.Reveal())
+	if d.Auth.Method != "" && d.Auth.Method != AuthNone {
+		add(d.Auth.Credential.Reveal())
+	}
+	if d.Auth.Method == AuthBasic {
+		add(base64.StdEncoding.EncodeToString([]byte(d.Auth.Username + ":" + d.Auth.Credential.Reveal())))
+	}
+	return out
+}
+
+// Scrub returns b with every credential of the destination replaced by [redacted]: what an
+// endpoint echoes back in an answer must not reach output, logs or reports. b is returned as it
+// is when it holds none.
+func (t *Template) Scrub(b []byte) []byte {
+	for _, c := range t.credentials {
+		if bytes.Contains(b, c) {
+			b = bytes.ReplaceAll(b, c, []byte(redacted))
+		}
+	}
+	return b
 }

@@ -118,24 +118,49 @@ func (c *checker) url(raw string) {
 		c.fail("url", "is required")
 		return
 	}
+	c.urlRules(raw, RedactURL(raw))
+}
+
+// RedactURL hides the password of a URL's user information ("https://alice:[redacted]@host"), so
+// that a URL can be shown in a message; it works on text that is not a valid URL too.
+func RedactURL(raw string) string {
+	scheme := strings.Index(raw, "://")
+	if scheme < 0 {
+		return raw
+	}
+	rest := raw[scheme+3:]
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	colon := strings.Index(authority, ":")
+	if at < 0 || colon < 0 || colon > at {
+		return raw
+	}
+	return raw[:scheme+3] + authority[:colon+1] + redacted + rest[at:]
+}
+
+// urlRules checks the URL raw, naming it in messages as shown.
+func (c *checker) urlRules(raw, shown string) {
 	if i := strings.IndexFunc(raw, unicode.IsSpace); i >= 0 {
-		c.fail("url", fmt.Sprintf("%q holds white space at byte %d; encode it as %%20", raw, i))
+		c.fail("url", fmt.Sprintf("%q holds white space at byte %d; encode it as %%20", shown, i))
 		return
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		c.fail("url", fmt.Sprintf("%q is not a URL: %v", raw, unwrapURLError(err)))
+		c.fail("url", fmt.Sprintf("%q is not a URL: %v", shown, RedactURL(unwrapURLError(err).Error())))
 		return
 	}
 	switch u.Scheme {
 	case "https":
 	case "http":
-		c.policy("url", fmt.Sprintf("must start with https://, not http:// (%s)", raw))
+		c.policy("url", fmt.Sprintf("must start with https://, not http:// (%s)", shown))
 	case "":
-		c.fail("url", fmt.Sprintf("%q has no scheme; it must start with https://", raw))
+		c.fail("url", fmt.Sprintf("%q has no scheme; it must start with https://", shown))
 		return
 	default:
-		c.fail("url", fmt.Sprintf("must start with https://, not %s:// (%s)", u.Scheme, raw))
+		c.fail("url", fmt.Sprintf("must start with https://, not %s:// (%s)", u.Scheme, shown))
 		return
 	}
 	if u.User != nil {
@@ -146,7 +171,7 @@ func (c *checker) url(raw string) {
 	}
 	host := u.Hostname()
 	if host == "" {
-		c.fail("url", fmt.Sprintf("%q has no host", raw))
+		c.fail("url", fmt.Sprintf("%q has no host", shown))
 		return
 	}
 	if port := u.Port(); port != "" && !(port == "443" && u.Scheme == "https") && !(u.Scheme == "http" && port == "80") {

@@ -1,6 +1,7 @@
 package sender
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -187,4 +188,28 @@ func hasViolation(vs []Violation, field, words string) bool {
 		}
 	}
 	return false
+}
+
+// TestURLPasswordNeverShown: a password in a URL's user information never reaches a message.
+func TestURLPasswordNeverShown(t *testing.T) {
+	for _, raw := range []string{
+		"http://alice:pw123secret@example.com/x",
+		"https://alice:pw123secret@exa mple.com/x",
+		"ftp://alice:pw123secret@example.com/x",
+		"https://alice:pw123secret@/x",
+	} {
+		d := validDestination()
+		d.URL = raw
+		warnings, err := d.Check(true)
+		text := fmt.Sprint(err, warnings)
+		if strings.Contains(text, "pw123secret") || !strings.Contains(text, "url") {
+			t.Errorf("%s: %s", raw, text)
+		}
+	}
+	if got := RedactURL("https://alice:pw@host:8443/p?q=a@b"); got != "https://alice:[redacted]@host:8443/p?q=a@b" {
+		t.Errorf("RedactURL: %s", got)
+	}
+	if got := RedactURL("https://host/p?u=a:b@c"); got != "https://host/p?u=a:b@c" {
+		t.Errorf("RedactURL of a query: %s", got)
+	}
 }

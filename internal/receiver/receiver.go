@@ -58,6 +58,9 @@ type Config struct {
 	OnCaptureError func(error)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// RedactHeaders are redacted in captures besides the credential headers every receiver
+	// redacts (Authorization, Proxy-Authorization, Cookie, X-API-Key): a custom API key header.
+	RedactHeaders []string
 }
 
 // Handler is the receiver's http.Handler. Its raw header capture works when it is served by
@@ -129,7 +132,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Remote:  r.RemoteAddr,
 		Method:  r.Method,
 		Target:  r.RequestURI,
-		Headers: redact(rawHeaders(r)),
+		Headers: redact(rawHeaders(r), h.cfg.RedactHeaders),
 	}
 	rec.PlugUUID = r.Header.Get(sender.PlugHeader)
 	rec.Token = r.Header.Get(sender.TokenHeader)
@@ -300,19 +303,27 @@ func explain(verdict string, status int) string {
 	return http.StatusText(status)
 }
 
-func redact(hs []sender.Header) []sender.Header {
+func redact(hs []sender.Header, extra []string) []sender.Header {
 	for i := range hs {
-		for _, s := range sensitiveHeaders {
-			if strings.EqualFold(hs[i].Name, s) {
-				if scheme, _, ok := strings.Cut(hs[i].Value, " "); ok && (strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Bearer")) {
-					hs[i].Value = scheme + " [redacted]"
-				} else {
-					hs[i].Value = "[redacted]"
-				}
-			}
+		if !sensitive(hs[i].Name, sensitiveHeaders) && !sensitive(hs[i].Name, extra) {
+			continue
+		}
+		if scheme, _, ok := strings.Cut(hs[i].Value, " "); ok && (strings.EqualFold(scheme, "Basic") || strings.EqualFold(scheme, "Bearer")) {
+			hs[i].Value = scheme + " [redacted]"
+		} else {
+			hs[i].Value = "[redacted]"
 		}
 	}
 	return hs
+}
+
+func sensitive(name string, names []string) bool {
+	for _, s := range names {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Server serves a Handler on a listener, keeping the raw request heads.

@@ -232,6 +232,20 @@ func TestRedactsCredentials(t *testing.T) {
 	}
 }
 
+// TestRedactsCustomAPIKeyHeader: a custom API key header is kept in clear unless named.
+func TestRedactsCustomAPIKeyHeader(t *testing.T) {
+	d := sender.Destination{Name: "a", Secret: sender.NewSecret(secret), PlugUUID: plug,
+		Auth: sender.Auth{Method: sender.AuthAPIKey, Header: "X-Things-Key", Credential: sender.NewSecret("key-hunter2")}}
+	for _, names := range [][]string{nil, {"x-things-key"}} {
+		_, s, capture := start(t, Config{RedactHeaders: names}, d, sender.Config{})
+		s.Deliver(context.Background(), 0, []byte(docBody))
+		line, _ := json.Marshal(capture.records(t)[0])
+		if kept := bytes.Contains(line, []byte("key-hunter2")); kept != (names == nil) {
+			t.Errorf("redact %v: %s", names, line)
+		}
+	}
+}
+
 func TestLoadSecrets(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "s1"), []byte(secret+"\n"), 0o600)
