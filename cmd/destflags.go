@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/thingsim/thingsim/internal/bounded"
 
 	"github.com/thingsim/thingsim/sender"
 )
@@ -209,7 +210,7 @@ func (f *destinationFlags) build(stdin io.Reader) (*destinationInput, error) {
 // loadSecret reads a secret from its source; origin names the source in errors.
 func loadSecret(src sender.SecretSource, origin string, stdin io.Reader) (sender.Secret, error) {
 	if src.File == "-" {
-		b, err := io.ReadAll(stdin)
+		b, err := bounded.Read(stdin, "standard input", bounded.Secret)
 		if err != nil {
 			return sender.Secret{}, configErrorf("%s: reading standard input: %v", origin, err)
 		}

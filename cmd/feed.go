@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/capture"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
@@ -126,10 +127,10 @@ type linesFeed struct {
 // where names it for messages.
 func readPayload(ios *IOStreams, path string) (body []byte, where string, err error) {
 	if path == "-" {
-		body, err = io.ReadAll(ios.In)
+		body, err = bounded.Read(ios.In, "standard input", bounded.Body)
 		where = "standard input"
 	} else {
-		body, err = os.ReadFile(path)
+		body, err = bounded.ReadFile(path, bounded.Body)
 		where = path
 	}
 	if err != nil {

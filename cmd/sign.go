@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/thingsim/thingsim/internal/bounded"
 
 	"github.com/thingsim/thingsim/sender"
 )
@@ -49,13 +49,13 @@ func (s *secretFlags) load(ios *IOStreams) (sender.Secret, error) {
 // standard input.
 func readBody(ios *IOStreams, args []string) ([]byte, string, error) {
 	if len(args) == 0 || args[0] == "-" {
-		b, err := io.ReadAll(ios.In)
+		b, err := bounded.Read(ios.In, "standard input", bounded.Body)
 		if err != nil {
 			return nil, "", configErrorf("reading the body from standard input: %v", err)
 		}
 		return b, "standard input", nil
 	}
-	b, err := os.ReadFile(args[0])
+	b, err := bounded.ReadFile(args[0], bounded.Body)
 	if err != nil {
 		return nil, "", configErrorf("body: %v", pathError(err))
 	}

@@ -3,12 +3,13 @@ package sender
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/thingsim/thingsim/internal/bounded"
 )
 
 // SecretSource says where a secret comes from: a value written in the destination file, a file,
@@ -82,7 +83,7 @@ type authFile struct {
 // Secrets are not read yet (see DestinationSpec); their files are resolved against the
 // destination file's folder.
 func LoadDestinationFile(path string) (*DestinationSpec, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Config)
 	if err != nil {
 		return nil, fmt.Errorf("destination file: %w", unwrapPathError(err, path))
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+
+	"github.com/thingsim/thingsim/internal/bounded"
 )
 
 // redacted is what a Secret prints as, wherever it is printed.
@@ -42,7 +44,7 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // echo writes); nothing else is trimmed, because white space may be part of a secret. The error
 // names the file, never its content.
 func ReadSecretFile(path string) (Secret, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Secret)
 	if err != nil {
 		return Secret{}, fmt.Errorf("secret file: %w", unwrapPathError(err, path))
 	}

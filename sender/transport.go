@@ -9,8 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
+
+	"github.com/thingsim/thingsim/internal/bounded"
 )
 
 // Transport performs one delivery attempt: it writes the request and reads the response's status.
@@ -54,7 +55,7 @@ func TLSConfig(extra *x509.CertPool) *tls.Config {
 
 // LoadCAFile returns the system roots plus the PEM certificates of path.
 func LoadCAFile(path string) (*x509.CertPool, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Certificates)
 	if err != nil {
 		return nil, fmt.Errorf("CA file: %w", unwrapPathError(err, path))
 	}

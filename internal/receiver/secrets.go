@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/thingsim/thingsim/internal/bounded"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsim/thingsim/sender"
@@ -37,12 +38,12 @@ func (m SecretMap) Lookup(plug string) (sender.Secret, bool) {
 // LoadSecrets reads a secrets file: YAML or JSON mapping plug UUIDs to {secretFile: PATH} (relative
 // to the file) or {secretEnv: NAME}. Errors name the file and the line, never a secret.
 func LoadSecrets(path string) (SecretMap, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Config)
 	if err != nil {
 		if pe, ok := err.(*os.PathError); ok {
 			return nil, fmt.Errorf("secrets file: %s: %w", path, pe.Err)
 		}
-		return nil, err
+		return nil, fmt.Errorf("secrets file: %w", err)
 	}
 	m, err := parseSecrets(b, filepath.Dir(path))
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"os"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/thingsim/thingsim/internal/bounded"
 )
 
 // JavaTrustStorePaths are where the default Java trust store is found: Debian's
@@ -32,7 +34,7 @@ type TrustStore struct {
 // LoadTrustStore reads a Java trust store (JKS or PKCS#12, told by content) or a PEM bundle.
 // password opens a PKCS#12 store; Java's default is "changeit".
 func LoadTrustStore(path, password string) (*TrustStore, error) {
-	b, err := os.ReadFile(path)
+	b, err := bounded.ReadFile(path, bounded.Certificates)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

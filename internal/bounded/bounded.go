@@ -1,0 +1,67 @@
+// Package bounded reads what comes from outside (files, standard input) up to a limit, so that
+// /dev/zero, a huge file or an endless pipe ends in an error that names it, not in an
+// out-of-memory crash.
+package bounded
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Limits of what thingsim reads.
+const (
+	// Secret bounds a secret file, or a secret from standard input.
+	Secret = 64 << 10
+	// Config bounds a destination file and a receiver's secrets file.
+	Config = 1 << 20
+	// Certificates bounds a CA file or a trust store.
+	Certificates = 16 << 20
+	// Body bounds a payload: 1 MiB, the largest body receive accepts by default; the platform
+	// does not document its own limit.
+	Body = 1 << 20
+)
+
+// TooLargeError is the error of a read past its limit.
+type TooLargeError struct {
+	Name  string // the file, or "standard input"
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s is larger than %s", e.Name, Size(e.Limit))
+}
+
+// ReadFile reads the file at path, failing with a *TooLargeError past limit bytes. Errors opening
+// it are *os.PathError, as os.ReadFile's.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(f, path, limit)
+}
+
+// Read reads r to its end, failing with a *TooLargeError past limit bytes; name names r.
+func Read(r io.Reader, name string, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, &TooLargeError{Name: name, Limit: limit}
+	}
+	return b, nil
+}
+
+// Size writes a byte count in the largest binary unit that divides it: 64 KiB, 16 MiB.
+func Size(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
