@@ -94,6 +94,9 @@ type deliveryFlags struct {
 	plot        string
 }
 
+// maxConcurrency bounds the messages in flight: each holds a worker and a connection.
+const maxConcurrency = 10_000
+
 func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	d.connectionFlags.register(fs)
 	fs.IntVarP(&d.concurrency, "concurrency", "c", concurrency, "messages in flight at once")
@@ -113,8 +116,8 @@ func (d *deliveryFlags) check() error {
 	if d.output != "text" && d.output != "json" {
 		return usageErrorf("--output: %q is not text or json", d.output)
 	}
-	if d.concurrency < 1 {
-		return usageErrorf("--concurrency: must be at least 1, not %d", d.concurrency)
+	if d.concurrency < 1 || d.concurrency > maxConcurrency {
+		return usageErrorf("--concurrency: must be 1 to %d, not %d", maxConcurrency, d.concurrency)
 	}
 	switch d.lines {
 	case "auto", "all", "failed", "none":

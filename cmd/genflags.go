@@ -63,8 +63,8 @@ func (g *generatorFlags) source() (packSource, error) {
 		return nil, err
 	}
 	now = now.Add(-g.backlog)
-	if g.devices < 1 {
-		return nil, usageErrorf("--devices: must be at least 1, not %d", g.devices)
+	if g.devices < 1 || g.devices > senmlgen.MaxDevices {
+		return nil, usageErrorf("--devices: must be 1 to %d, not %d", senmlgen.MaxDevices, g.devices)
 	}
 	if g.interval <= 0 {
 		return nil, usageErrorf("--interval: must be positive, not %v", g.interval)
@@ -112,12 +112,18 @@ type exact struct {
 
 func (s exact) Next(dst []byte) ([]byte, string) { return append(dst, s.body...), s.device }
 
+// maxUnixSeconds is 9999-12-31T23:59:59Z, the last time RFC 3339 can write.
+const maxUnixSeconds = 253402300799
+
 // parseNow reads --now: Unix seconds (fractions allowed) or RFC 3339; empty is the current time.
 func parseNow(s string) (time.Time, error) {
 	if s == "" {
 		return time.Now(), nil
 	}
-	if x, err := strconv.ParseFloat(s, 64); err == nil && !math.IsInf(x, 0) && !math.IsNaN(x) {
+	if x, err := strconv.ParseFloat(s, 64); err == nil {
+		if !(x >= 0 && x <= maxUnixSeconds) {
+			return time.Time{}, usageErrorf("--now: %s is not between 0 and %d (the year 9999) in Unix seconds", s, int64(maxUnixSeconds))
+		}
 		sec, frac := math.Modf(x)
 		return time.Unix(int64(sec), int64(math.Round(frac*1000))*int64(time.Millisecond)).UTC(), nil
 	}

@@ -2,9 +2,16 @@ package cmd
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+)
+
+// Bounds of a rate: one message a day, a million a second.
+const (
+	minRate = 1.0 / 86400
+	maxRate = 1_000_000
 )
 
 // rateValue is a message rate: "200/s", "12000/m", "1/5s", or a number per second.
@@ -46,6 +53,9 @@ func (r *rateValue) Set(s string) error {
 		}
 	}
 	r.perSecond = count / unit.Seconds()
+	if r.perSecond != 0 && (r.perSecond < minRate || r.perSecond > maxRate) || math.IsInf(r.perSecond, 0) || math.IsNaN(r.perSecond) {
+		return fmt.Errorf("%q: a rate must be 0, or from one a day to %d a second", s, int(maxRate))
+	}
 	r.text = s
 	return nil
 }

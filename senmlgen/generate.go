@@ -51,6 +51,9 @@ func ParseNumberStyle(s string) (NumberStyle, error) {
 	return JavaNumbers, fmt.Errorf("unknown number style %q (want java or plain)", s)
 }
 
+// MaxDevices is the largest fleet a Generator serves.
+const MaxDevices = 1_000_000_000
+
 // DefaultInterval is how often a generated device reports when Config.Interval is zero.
 const DefaultInterval = 15 * time.Minute
 
@@ -93,8 +96,8 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.Devices == 0 {
 		cfg.Devices = 1
 	}
-	if cfg.Devices < 0 {
-		return nil, fmt.Errorf("devices must be at least 1, not %d", cfg.Devices)
+	if cfg.Devices < 0 || cfg.Devices > MaxDevices {
+		return nil, fmt.Errorf("devices must be 1 to %d, not %d", MaxDevices, cfg.Devices)
 	}
 	if cfg.Interval == 0 {
 		cfg.Interval = DefaultInterval
@@ -106,7 +109,6 @@ func New(cfg Config) (*Generator, error) {
 		cfg:     cfg,
 		spec:    spec,
 		format:  Format{Numbers: cfg.Numbers, Order: CaptureOrder},
-		devices: make([]*device, cfg.Devices),
 		startMs: cfg.Now.UnixMilli(),
 		stepMs:  float64(cfg.Interval.Milliseconds()) / float64(cfg.Devices),
 	}, nil
@@ -119,7 +121,7 @@ func (g *Generator) Format() Format { return g.format }
 func (g *Generator) Next() Pack {
 	k := g.next
 	g.next++
-	d := g.device(int(k % int64(len(g.devices))))
+	d := g.device(int(k % int64(g.cfg.Devices)))
 	ms := g.startMs + int64(float64(k)*g.stepMs)
 	if g.cfg.Layout == Merged {
 		// Merged packs carry milliseconds; spread them as network arrival does.
@@ -150,8 +152,12 @@ func (g *Generator) AppendNext(dst []byte) []byte {
 func (g *Generator) BaseName(i int) string { return g.device(i).baseName }
 
 func (g *Generator) device(i int) *device {
-	if d := g.devices[i]; d != nil {
-		return d
+	if i < len(g.devices) && g.devices[i] != nil {
+		return g.devices[i]
+	}
+	if i >= len(g.devices) {
+		// Devices are made as packs reach them, so a large fleet costs what it is used for.
+		g.devices = append(g.devices, make([]*device, i+1-len(g.devices))...)
 	}
 	r := rand.New(rand.NewPCG(g.cfg.Seed, uint64(i)))
 	d := &device{rand: r, baseName: baseName(g.spec.identity, r)}
