@@ -68,8 +68,16 @@ func Open(path string, stdin io.Reader) (Source, error) {
 	if err != nil {
 		return nil, pathErr(err)
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
-	head, _ := br.Peek(64 << 10)
+	br := bufio.NewReaderSize(f, sniffSize)
+	head, _ := br.Peek(sniffSize)
+	if len(head) == sniffSize && firstLineOpen(head) {
+		// The first line goes on past what was looked at, as a record holding a large body does:
+		// look at the whole line, so that a long capture is not taken for one body.
+		if _, err := f.Seek(0, io.SeekStart); err == nil {
+			br = bufio.NewReaderSize(f, maxLine)
+			head, _ = br.Peek(maxLine)
+		}
+	}
 	switch sniff(head) {
 	case kindRecords:
 		return newRecords(path, br, f), nil
@@ -94,6 +102,19 @@ func Parse(name string, data []byte) Source {
 		return binary(name)
 	}
 	return parseWhole(name, data)
+}
+
+// sniffSize is how much of a file Open looks at to tell its format; maxLine how much it looks at
+// when the first line is longer: a record of a 1 MiB body, base64 and text, fits.
+const (
+	sniffSize = 64 << 10
+	maxLine   = 8 << 20
+)
+
+// firstLineOpen reports whether head starts a JSON object whose line does not end in head.
+func firstLineOpen(head []byte) bool {
+	trimmed := bytes.TrimLeft(head, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{' && bytes.IndexByte(trimmed, '\n') < 0
 }
 
 type kind int

@@ -253,3 +253,29 @@ func FuzzHAR(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) { drainFuzz(t, parseHAR("f", data)) })
 }
+
+// TestOpenLongRecords: a capture whose first record is longer than what Open first looks at is
+// still a capture, one item per record, not one body.
+func TestOpenLongRecords(t *testing.T) {
+	body := []byte(`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"payload","vs":"` + strings.Repeat("ab", 19<<10) + `"}]`)
+	var file bytes.Buffer
+	for i := 0; i < 5; i++ {
+		rec := sender.MessageRecord{Time: "t", Token: "tok"}
+		rec.SetBody(body)
+		line, _ := rec.MarshalLine()
+		file.Write(line)
+	}
+	if bytes.IndexByte(file.Bytes(), '\n') < 64<<10 {
+		t.Fatalf("the first line (%d bytes) is not longer than 64 KiB", bytes.IndexByte(file.Bytes(), '\n'))
+	}
+	p := filepath.Join(t.TempDir(), "capture.jsonl")
+	os.WriteFile(p, file.Bytes(), 0o644)
+	s, err := Open(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := drain(t, s)
+	if s.Kind() != "message records" || len(g.items) != 5 || !bytes.Equal(g.items[4].Body, body) {
+		t.Fatalf("kind %q, %d items, %d problems", s.Kind(), len(g.items), len(g.problems))
+	}
+}
