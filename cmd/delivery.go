@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -185,12 +186,21 @@ func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, don
 	}
 	jobs := make(chan job, queue)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var unsent []message // taken from the queue after the signal: never started
 	t := s.Template()
 	for w := range o.concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				if ctx.Err() != nil {
+					// After a signal no message starts; those in flight finish within the grace.
+					mu.Lock()
+					unsent = append(unsent, j.m)
+					mu.Unlock()
+					continue
+				}
 				res := s.DeliverRequest(deliverCtx, j.m.index, request(t, j.m))
 				done(w, res, j.m, o.now().Sub(j.intended))
 				j.m.release()
@@ -238,5 +248,12 @@ feeding:
 	}
 	close(jobs)
 	wg.Wait()
+	// Given back latest first, so that a feed that names the first unsent message names the
+	// earliest; the feeding loop gave back the one it held, which came after all of these.
+	sort.Slice(unsent, func(a, b int) bool { return unsent[a].index > unsent[b].index })
+	for _, m := range unsent {
+		f.unread(m)
+		m.release()
+	}
 	return feedErr
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -174,5 +175,53 @@ func TestOpenLoopRun(t *testing.T) {
 		if code := Run(context.Background(), ios, append([]string{"send", "--url", e.URL, "--secret-file", filepath.Join(dir, "secret"), "--relax"}, bad...)); code != 2 {
 			t.Errorf("%v: exit %d: %s", bad, code, errOut)
 		}
+	}
+}
+
+// TestInterruptStartsNothingNew: Ctrl-C in an open loop whose queue is full; no message starts
+// after the signal (only the ones in flight may still arrive), and the queued ones are reported
+// not sent instead of being sent during the grace period.
+func TestInterruptStartsNothingNew(t *testing.T) {
+	var total, afterSignal atomic.Int64
+	var stopped atomic.Bool
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		total.Add(1)
+		if stopped.Load() {
+			afterSignal.Add(1)
+		}
+		time.Sleep(20 * time.Millisecond) // slower than the rate: the queue fills
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("Kp7#ThingsTestSecret:2024/abcXYZ!\n"), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for total.Load() < 40 {
+			time.Sleep(time.Millisecond)
+		}
+		stopped.Store(true)
+		cancel()
+	}()
+	ios, out, errOut := testStreams()
+	const concurrency = 4
+	code := Run(ctx, ios, []string{"send", "--url", srv.URL + "/things", "--ca-file", ca, "--relax", "--secret-file", filepath.Join(dir, "secret"),
+		"--rate", "2000/s", "--count", "3000", "--concurrency", fmt.Sprint(concurrency), "--output", "json", "--grace", "2s"})
+	if code != exitInterrupted {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	j := parseJSONLines(t, out.Bytes())
+	if n := afterSignal.Load(); n > concurrency {
+		t.Errorf("%d requests arrived after the signal; at most the %d in flight may", n, concurrency)
+	}
+	if got, reported := total.Load(), int64(j.summary["messages"].(float64)); got != reported || j.summary["attempts"].(float64) != float64(reported) {
+		t.Errorf("the endpoint got %d requests, the summary reports %d messages and %v attempts", got, reported, j.summary["attempts"])
+	}
+	if ns, _ := j.summary["not_sent"].(string); !strings.HasSuffix(ns, "generated messages") {
+		t.Errorf("not sent: %q", ns)
 	}
 }
