@@ -88,6 +88,14 @@ func TestRawHTTPSeveralRequests(t *testing.T) {
 	if len(g.items) != 1 || len(g.problems) != 1 || !strings.Contains(g.problems[0].Error(), `bad.http request 2 (line 5): "not a request" is not an HTTP request line`) {
 		t.Fatalf("%+v %v", g.items, g.problems)
 	}
+	g = drain(t, Parse("short.http", []byte("POST /a HTTP/1.1\nContent-Length: 300\n\n[1,2,3]\n")))
+	if len(g.items) != 0 || len(g.problems) != 1 || !strings.Contains(g.problems[0].Msg, "Content-Length says 300 bytes, but 8 follow the headers") {
+		t.Fatalf("cut short: %+v %v", g.items, g.problems)
+	}
+	// The documentation's example saved without its final newline: one byte short, still read.
+	if g := drain(t, Parse("doc.http", []byte(strings.TrimSuffix(docRaw, "\n")))); len(g.items) != 1 || string(g.items[0].Body) != docBody {
+		t.Fatalf("doc example without newline: %+v", g)
+	}
 	g = drain(t, Parse("bad.http", []byte("POST /a HTTP/1.1\nContent-Length: x\n\n[]")))
 	if len(g.problems) != 1 || !strings.Contains(g.problems[0].Msg, "Content-Length \"x\" is not a byte count") {
 		t.Fatalf("%+v", g.problems)

@@ -160,6 +160,11 @@ func parseOneRaw(data []byte, pos int, origin string) (Item, int, int, error) {
 		}
 	}
 	rest := data[pos:]
+	if contentLength > len(rest)+1 {
+		// One byte short is the platform documentation's own example (Content-length 106, a body
+		// of 105 bytes), saved without a final newline; more is a request cut short.
+		return item, pos, lines, fmt.Errorf("Content-Length says %d bytes, but %d follow the headers: the request is cut short", contentLength, len(rest))
+	}
 	if contentLength < 0 || contentLength >= len(rest) {
 		// The body runs to the end of the file, less the file's final newline.
 		item.Body = chomp(rest)
