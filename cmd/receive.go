@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/localca"
 	"github.com/thingsim/thingsim/internal/receiver"
 	"github.com/thingsim/thingsim/sender"
@@ -83,6 +84,9 @@ or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exit
 	return c
 }
 
+// maxMaxBody bounds --max-body: every body up to it is held in memory.
+const maxMaxBody = 1 << 30
+
 func runReceive(ctx context.Context, opts *receiveOptions) error {
 	ios := opts.ios
 	if opts.output != "text" && opts.output != "json" {
@@ -94,8 +98,8 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	if opts.status < 100 || opts.status > 599 {
 		return usageErrorf("--status: %d is not an HTTP status code", opts.status)
 	}
-	if opts.maxBody < 1 {
-		return usageErrorf("--max-body: must be at least 1 byte")
+	if opts.maxBody < 1 || opts.maxBody > maxMaxBody {
+		return usageErrorf("--max-body: must be 1 byte to %s, not %d", bounded.Size(maxMaxBody), opts.maxBody)
 	}
 	if opts.readTimeout <= 0 || opts.idleTimeout <= 0 {
 		return usageErrorf("--read-timeout and --idle-timeout must be positive")

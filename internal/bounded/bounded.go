@@ -55,9 +55,11 @@ func Read(r io.Reader, name string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// Size writes a byte count in the largest binary unit that divides it: 64 KiB, 16 MiB.
+// Size writes a byte count in the largest binary unit that divides it: 64 KiB, 16 MiB, 1 GiB.
 func Size(n int64) string {
 	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
 	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MiB", n>>20)
 	case n >= 1<<10 && n%(1<<10) == 0:

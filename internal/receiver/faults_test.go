@@ -3,6 +3,7 @@ package receiver
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -119,5 +120,57 @@ func TestSlowAndIdleClientsAreCut(t *testing.T) {
 	}
 	if got := exchange(t, addr, "", true); got != "" {
 		t.Errorf("idle connection: %q", got)
+	}
+}
+
+// TestBodyCannotForgeHeads: a chunked body that holds a request head does not become the next
+// request's captured headers.
+func TestBodyCannotForgeHeads(t *testing.T) {
+	capture := &syncBuffer{}
+	h := NewHandler(Config{Capture: capture})
+	addr := servePlain(t, h, 0, 0)
+	forged := "POST /t HTTP/1.1\r\nX-Forged: yes\r\nContent-Length: 0\r\n\r\n"
+	chunked := fmt.Sprintf("POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(forged), forged)
+	second := "POST /t HTTP/1.1\r\nHost: x\r\nX-Real: 1\r\nContent-Length: 2\r\n\r\n[]"
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(c)
+	for _, raw := range []string{chunked, second} {
+		io.WriteString(c, raw)
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	recs := capture.records(t)
+	if len(recs) != 2 {
+		t.Fatalf("%d records", len(recs))
+	}
+	var names []string
+	for _, h := range recs[1].Headers {
+		names = append(names, h.Name+"="+h.Value)
+	}
+	if got := strings.Join(names, ","); strings.Contains(got, "Forged") || !strings.Contains(got, "X-Real=1") {
+		t.Errorf("second request's headers: %s", got)
+	}
+}
+
+// TestHTTP2PrefaceIsNoRequest: an HTTP/2 preface on the HTTP/1.1 endpoint is refused, not captured.
+func TestHTTP2PrefaceIsNoRequest(t *testing.T) {
+	capture := &syncBuffer{}
+	h := NewHandler(Config{Capture: capture})
+	addr := servePlain(t, h, 0, 0)
+	got := exchange(t, addr, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false)
+	if !strings.HasPrefix(got, "HTTP/1.1 505") && !strings.HasPrefix(got, "HTTP/1.1 4") {
+		t.Errorf("answer %q", got)
+	}
+	if recs := capture.records(t); len(recs) != 0 {
+		t.Errorf("captured %+v", recs)
 	}
 }

@@ -36,22 +36,37 @@ func (l rawListener) Accept() (net.Conn, error) {
 	return &rawConn{Conn: c}, nil
 }
 
-// rawConn keeps what it reads until the handler has taken the request head from it.
+// rawConn keeps what it reads until the handler has taken the request head from it. A head is
+// taken only where the previous request's bytes end, so that a body cannot pass for the next
+// request's head; after a body whose length the head does not give (chunked), the connection's
+// requests show Go's canonical headers instead.
 type rawConn struct {
 	net.Conn
-	mu   sync.Mutex
-	buf  []byte
-	skip int64 // body bytes of the last request still to drop
+	mu     sync.Mutex
+	buf    []byte
+	skip   int64 // body bytes of the last request still to drop
+	desync bool  // where a head starts is no longer known: keep nothing
 }
 
 func (c *rawConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	if n > 0 {
+	if n > 0 && !c.desynced() {
 		c.mu.Lock()
 		c.buf = append(c.buf, p[:n]...)
 		c.mu.Unlock()
 	}
 	return n, err
+}
+
+func (c *rawConn) desynced() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.desync
+}
+
+// lose gives up the raw heads of this connection; called with c.mu held.
+func (c *rawConn) lose() {
+	c.desync, c.buf, c.skip = true, nil, 0
 }
 
 type connKey struct{}
@@ -85,9 +100,13 @@ func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
 		c.buf = c.buf[n:]
 		c.skip -= n
 	}
-	line := []byte(r.Method + " " + r.RequestURI + " HTTP/")
-	start := bytes.Index(c.buf, line)
-	if start < 0 {
+	if c.desync {
+		return nil, false
+	}
+	// The head starts where the previous request ended, after the blank lines HTTP allows.
+	start := len(c.buf) - len(bytes.TrimLeft(c.buf, "\r\n"))
+	if !bytes.HasPrefix(c.buf[start:], []byte(r.Method+" "+r.RequestURI+" HTTP/")) || c.skip > 0 {
+		c.lose()
 		return nil, false
 	}
 	end := bytes.Index(c.buf[start:], []byte("\r\n\r\n"))
@@ -96,13 +115,18 @@ func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
 		end, sep = lf, 2
 	}
 	if end < 0 {
+		c.lose()
 		return nil, false
 	}
 	head := string(c.buf[start : start+end])
 	rest := c.buf[start+end+sep:]
 	c.buf = append(c.buf[:0], rest...)
-	if r.ContentLength > 0 {
+	switch {
+	case r.ContentLength > 0:
 		c.skip = r.ContentLength
+	case r.ContentLength < 0:
+		// A chunked body: where it ends, and the next head starts, is not known here.
+		defer c.lose()
 	}
 	var hs []sender.Header
 	lines := strings.Split(head, "\n")

@@ -127,6 +127,11 @@ var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie"
 
 // ServeHTTP answers one request and captures it before the answer goes out.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == "PRI" && r.RequestURI == "*" {
+		// An HTTP/2 connection preface sent as plain text: not a request of the platform's.
+		http.Error(w, "HTTP/1.1 only, as the platform sends", http.StatusHTTPVersionNotSupported)
+		return
+	}
 	rec := sender.MessageRecord{
 		Time:    h.cfg.Now().UTC().Format(time.RFC3339Nano),
 		Remote:  r.RemoteAddr,
