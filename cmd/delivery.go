@@ -76,7 +76,10 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		progress = startProgress(ios, report, f.size(), d.duration)
 	}
 	report.started = time.Now()
-	feedErr := deliverAll(ctx, s, f, runOptions{concurrency: d.concurrency, rate: d.rate.perSecond, jitter: d.rate.jitter,
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	report.stop = stopRun
+	feedErr := deliverAll(runCtx, s, f, runOptions{concurrency: d.concurrency, rate: d.rate.perSecond, jitter: d.rate.jitter,
 		duration: d.duration, grace: d.grace}, func(w int, res *sender.Result, m message, latency time.Duration) {
 		report.message(w, res, m, latency)
 	})

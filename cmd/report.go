@@ -32,6 +32,8 @@ type runReport struct {
 	out     io.Writer
 	dead    int
 	deadErr error
+	// stop ends the run when a dead letter cannot be kept: sending more would lose more.
+	stop func()
 
 	tallyMu sync.Mutex
 	tallies []*tally
@@ -248,7 +250,10 @@ func (r *runReport) keep(res *sender.Result) {
 	}
 	if err != nil {
 		r.deadErr = fmt.Errorf("writing dead letter to %s: %v", r.deadPath, err)
-		fmt.Fprintf(r.ios.ErrOut, "%s %v\n", r.ios.errPalette().bad.Sprint("error:"), r.deadErr)
+		fmt.Fprintf(r.ios.ErrOut, "%s %v: no message starts from now on, since what fails could not be kept\n", r.ios.errPalette().bad.Sprint("error:"), r.deadErr)
+		if r.stop != nil {
+			r.stop()
+		}
 		return
 	}
 	r.dead++
