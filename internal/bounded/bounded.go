@@ -6,7 +6,6 @@ package bounded
 import (
 	"fmt"
 	"io"
-	"os"
 )
 
 // Limits of what thingsim reads.
@@ -34,8 +33,11 @@ func (e *TooLargeError) Error() string {
 
 // ReadFile reads the file at path, failing with a *TooLargeError past limit bytes. Errors opening
 // it are *os.PathError, as os.ReadFile's.
+//
+// A named pipe is opened without waiting for a writer: one that has none reads as empty instead
+// of holding thingsim, deaf to Ctrl-C, in the open call.
 func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestReadFile(t *testing.T) {
@@ -28,5 +29,27 @@ func TestReadFile(t *testing.T) {
 	}
 	if Size(Certificates) != "16 MiB" || Size(1536) != "1536 bytes" {
 		t.Error(Size(Certificates), Size(1536))
+	}
+}
+
+// TestFIFOWithoutWriter: a named pipe nobody writes to reads as empty at once; one with a writer
+// reads what it writes.
+func TestFIFOWithoutWriter(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	done := make(chan []byte)
+	go func() {
+		b, _ := ReadFile(fifo, Secret)
+		done <- b
+	}()
+	select {
+	case b := <-done:
+		if len(b) != 0 {
+			t.Errorf("read %q", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("reading a named pipe without a writer hangs")
 	}
 }
