@@ -32,11 +32,14 @@ type faultRow struct {
 	hang     bool // read the request and never answer
 	reset    bool // read the request and reset the connection
 	endless  bool // answer 200 with a body that never ends
-	answer   answer
-	messages int // sent one after another; default 1
-	attempts int
-	want     []string // per message: outcome and the answers of its attempts
-	kind     ErrorKind
+	resetTLS bool // read the start of the TLS handshake and reset the connection
+	// resetAfter resets the connection after writing the answer
+	resetAfter bool
+	answer     answer
+	messages   int // sent one after another; default 1
+	attempts   int
+	want       []string // per message: outcome and the answers of its attempts
+	kind       ErrorKind
 }
 
 func status(code int, text string) string {
@@ -78,6 +81,11 @@ var faultTable = []faultRow{
 		want: []string{"delivered 200", "delivered 200", "delivered 200"}},
 	{name: "a reset after the request", reset: true, attempts: 2,
 		want: []string{"discarded -,-"}, kind: KindReset},
+	{name: "a reset in the TLS handshake", resetTLS: true, attempts: 1,
+		want: []string{"discarded -"}, kind: KindReset},
+	{name: "a reset after the answer's status line", attempts: 1, resetAfter: true,
+		answer: func(int) (string, bool) { return "HTTP/1.1 200 OK\r\n", false },
+		want:   []string{"discarded -"}, kind: KindReset},
 	{name: "garbage instead of an answer", attempts: 1,
 		answer: func(int) (string, bool) { return "HELLO THERE\r\n\r\n", true },
 		want:   []string{"discarded -"}, kind: KindOther},
@@ -123,6 +131,11 @@ func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
 			<-done
 			return
 		}
+		if row.resetTLS {
+			raw.Read(make([]byte, 64))
+			raw.(*net.TCPConn).SetLinger(0)
+			return
+		}
 		conn := tls.Server(raw, cfg)
 		br := bufio.NewReader(conn)
 		for {
@@ -153,6 +166,10 @@ func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
 			}
 			out, closeAfter := row.answer(k)
 			io.WriteString(conn, out)
+			if row.resetAfter {
+				raw.(*net.TCPConn).SetLinger(0)
+				return
+			}
 			if closeAfter {
 				return
 			}
