@@ -159,10 +159,11 @@ type job struct {
 }
 
 // deliverAll sends the feed's messages until it ends, the duration is over or ctx is done, and
-// hands every result to done with the worker's number and the latency from the intended send time:
-// in an open loop a message that waited for a free worker counts its wait, so a slow endpoint
-// cannot hide its queueing. After ctx is done, messages in flight get the grace period. It returns
-// the feed's error, if reading it failed.
+// hands every result to done with the worker's number and its latency: in an open loop from the
+// intended send time, so that a message that waited for a free worker counts its wait and a slow
+// endpoint cannot hide its queueing; in a closed loop from its first attempt's start, so that a
+// message does not count the wait for the one before it. After ctx is done, messages in flight
+// get the grace period. It returns the feed's error, if reading it failed.
 func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, done func(w int, res *sender.Result, m message, latency time.Duration)) error {
 	if o.now == nil {
 		o.now = time.Now
@@ -187,6 +188,11 @@ func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, don
 	if o.rate > 0 {
 		queue = 4096 // scheduled messages wait here when every worker is busy
 	}
+	start := o.now()
+	var schedule *load.Schedule
+	if o.rate > 0 {
+		schedule = load.NewSchedule(start, o.rate, o.jitter, uint64(start.UnixNano()))
+	}
 	jobs := make(chan job, queue)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -205,17 +211,16 @@ func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, don
 					continue
 				}
 				res := s.DeliverRequest(deliverCtx, j.m.index, request(t, j.m))
-				done(w, res, j.m, o.now().Sub(j.intended))
+				latency := res.Latency // closed loop: from the first attempt's start
+				if schedule != nil {
+					latency = o.now().Sub(j.intended) // open loop: from the intended send time
+				}
+				done(w, res, j.m, latency)
 				j.m.release()
 			}
 		}()
 	}
 	var feedErr error
-	start := o.now()
-	var schedule *load.Schedule
-	if o.rate > 0 {
-		schedule = load.NewSchedule(start, o.rate, o.jitter, uint64(start.UnixNano()))
-	}
 feeding:
 	for k := int64(0); ctx.Err() == nil; k++ {
 		intended := o.now()

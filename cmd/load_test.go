@@ -225,3 +225,49 @@ func TestInterruptStartsNothingNew(t *testing.T) {
 		t.Errorf("not sent: %q", ns)
 	}
 }
+
+// TestSequentialLatencyIsTheMessagesOwn: in a closed loop at concurrency 1, a message after one
+// that waited 300 ms to be retried reports its own time, not that wait.
+func TestSequentialLatencyIsTheMessagesOwn(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		if n.Add(1) == 1 {
+			w.WriteHeader(503)
+		}
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	os.WriteFile(filepath.Join(dir, "secret"), []byte("Kp7#ThingsTestSecret:2024/abcXYZ!\n"), 0o600)
+	ios, out, errOut := testStreams()
+	if code := Run(context.Background(), ios, []string{"send", "--url", srv.URL + "/things", "--ca-file", ca, "--relax",
+		"--secret-file", filepath.Join(dir, "secret"), "--count", "2", "--backoff", "300ms", "--output", "json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var latency, attempt []float64
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var ev struct {
+			Event      string  `json:"event"`
+			Message    int     `json:"message"`
+			LatencyMS  float64 `json:"latency_ms"`
+			DurationMS float64 `json:"duration_ms"`
+		}
+		json.Unmarshal(sc.Bytes(), &ev)
+		switch {
+		case ev.Event == "message":
+			latency = append(latency, ev.LatencyMS)
+		case ev.Event == "attempt" && ev.Message == 1:
+			attempt = append(attempt, ev.DurationMS)
+		}
+	}
+	// The second message's latency is its one attempt, give or take the bookkeeping around it;
+	// counted from before its hand-off it would hold the first message's 300 ms backoff.
+	if len(latency) != 2 || len(attempt) != 1 || latency[0] < 300 || latency[1] > attempt[0]+100 {
+		t.Fatalf("latencies %v ms, message 1's attempt %v ms", latency, attempt)
+	}
+}
