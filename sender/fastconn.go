@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -15,8 +16,45 @@ import (
 // its write timeout, which the sender does not set), and so that every connection skips the
 // informational answers fasthttp would take for the final one.
 type fastDialer struct {
-	base func(timeout time.Duration) fasthttp.DialFunc // plain or through a proxy
-	tls  *tls.Config                                   // nil for plain HTTP
+	base  func(timeout time.Duration) fasthttp.DialFunc // plain or through a proxy
+	tls   *tls.Config                                   // nil for plain HTTP
+	conns *connSet                                      // every open connection, for abort
+}
+
+// connSet holds a transport's open connections, so that an interrupt can close them: fasthttp
+// cannot stop a request in flight otherwise.
+type connSet struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (s *connSet) add(c net.Conn) net.Conn {
+	s.mu.Lock()
+	if s.conns == nil {
+		s.conns = map[net.Conn]struct{}{}
+	}
+	s.conns[c] = struct{}{}
+	s.mu.Unlock()
+	return c
+}
+
+func (s *connSet) remove(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// closeAll closes every open connection: the requests on them end at once, with an error.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	conns := make([]net.Conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // defaultDialTimeout bounds a dial fasthttp starts without a request's deadline (a connection it
@@ -33,7 +71,9 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, err
 	}
 	if d.tls == nil {
-		return &interimFilter{Conn: raw, peek: newPeeker(raw)}, nil
+		f := &interimFilter{Conn: raw, peek: newPeeker(raw), set: d.conns}
+		f.self = f
+		return d.conns.add(f), nil
 	}
 	conn := tls.Client(raw, d.tls)
 	conn.SetDeadline(deadline)
@@ -42,7 +82,9 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, err
 	}
 	conn.SetDeadline(time.Time{})
-	return &tlsInterimFilter{interimFilter{Conn: conn, peek: newPeeker(raw)}}, nil
+	f := &tlsInterimFilter{interimFilter{Conn: conn, peek: newPeeker(raw), set: d.conns}}
+	f.self = f
+	return d.conns.add(f), nil
 }
 
 // maxHead is the longest response head the filter holds back while it looks for the head's end;
@@ -61,14 +103,22 @@ const maxHead = 64 << 10
 // may send it again on a new connection (errIdleClosed), instead of failing an attempt.
 type interimFilter struct {
 	net.Conn
-	peek *peeker // looks at the TCP connection under TLS
-	head bool    // a response head is due: a request was written since the last head
-	used bool    // a response has come on this connection
-	buf  []byte  // bytes read but not yet handed on
+	peek *peeker  // looks at the TCP connection under TLS
+	set  *connSet // where the connection is known while open
+	self net.Conn // the connection as the set knows it
+	head bool     // a response head is due: a request was written since the last head
+	used bool     // a response has come on this connection
+	buf  []byte   // bytes read but not yet handed on
 }
 
 // errIdleClosed: the server closed an idle connection before a request was written on it.
 var errIdleClosed = errors.New("the server closed the idle connection before the request was sent")
+
+// Close closes the connection and forgets it.
+func (c *interimFilter) Close() error {
+	c.set.remove(c.self)
+	return c.Conn.Close()
+}
 
 func (c *interimFilter) Write(p []byte) (int, error) {
 	if !c.head && c.used && c.peek.peerClosed() {

@@ -23,6 +23,10 @@ type FastTransport struct {
 	opts    HTTPOptions
 	mu      sync.Mutex
 	clients map[clientKey]*fasthttp.HostClient
+	conns   connSet
+	// watched is the Done channel of the context whose end closes every connection: one run's
+	// context, watched once, not once a request.
+	watched <-chan struct{}
 }
 
 type clientKey struct{ scheme, host string }
@@ -68,7 +72,7 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		MaxResponseBodySize:           maxDrain,
 		MaxIdleConnDuration:           90 * time.Second,
 	}
-	d := fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout}
+	d := fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout, conns: &t.conns}
 	if t.opts.Proxy != nil {
 		d.base = func(timeout time.Duration) fasthttp.DialFunc {
 			return func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, timeout) }
@@ -88,21 +92,52 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 	return c
 }
 
-// RoundTrip sends r once, within ctx's deadline.
+// RoundTrip sends r once, within ctx's deadline. ctx is checked before the request starts; the
+// request itself is bounded by the deadline alone.
 func (t *FastTransport) RoundTrip(ctx context.Context, r *Request) (Response, error) {
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(DefaultTimeouts[len(DefaultTimeouts)-1])
 	}
-	return t.RoundTripDeadline(ctx, deadline, r)
+	return t.roundTrip(deadline, r)
 }
 
 // RoundTripDeadline sends r once by the deadline; the sender calls it without making a context per
-// attempt. fasthttp cannot be interrupted mid-request, so ctx is checked before it starts.
+// attempt, with the context of its run. fasthttp cannot be interrupted mid-request, so the end of
+// that context closes every connection of the transport, which ends the requests on them.
 func (t *FastTransport) RoundTripDeadline(ctx context.Context, deadline time.Time, r *Request) (Response, error) {
 	if err := ctx.Err(); err != nil {
 		return Response{}, err
 	}
+	t.watch(ctx)
+	resp, err := t.roundTrip(deadline, r)
+	if err != nil && ctx.Err() != nil {
+		return Response{}, ctx.Err()
+	}
+	return resp, err
+}
+
+// watch closes every connection when ctx ends; a context is watched once, however many requests
+// it carries.
+func (t *FastTransport) watch(ctx context.Context) {
+	done := ctx.Done()
+	if done == nil {
+		return
+	}
+	t.mu.Lock()
+	if t.watched == done {
+		t.mu.Unlock()
+		return
+	}
+	t.watched = done
+	t.mu.Unlock()
+	context.AfterFunc(ctx, t.conns.closeAll)
+}
+
+func (t *FastTransport) roundTrip(deadline time.Time, r *Request) (Response, error) {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)

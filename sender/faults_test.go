@@ -283,3 +283,30 @@ func checkREADMEFaults(t *testing.T) {
 		t.Errorf("README.md's fault table is not the test's (go test ./sender -run TestFaultTable -update):\n%s", b.String())
 	}
 }
+
+// TestFastTransportInterruptible: the end of the run's context ends a fasthttp request in flight,
+// which fasthttp alone would hold until its deadline.
+func TestFastTransportInterruptible(t *testing.T) {
+	ca, err := localca.New("interrupt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca.CertPEM())
+	url := faultServer(t, ca, faultRow{hang: true})
+	d := validDestination()
+	d.URL = url
+	s, _ := testSender(t, nil, d, Config{Transport: NewFastTransport(HTTPOptions{RootCAs: pool}), Attempts: 1, Timeouts: []time.Duration{time.Minute}})
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	done := make(chan *Result)
+	go func() { done <- s.Deliver(ctx, 0, []byte(docBody)) }()
+	select {
+	case res := <-done:
+		if res.Outcome != Interrupted {
+			t.Errorf("outcome %s", res.Outcome)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request outlived its context by 10 s")
+	}
+}
