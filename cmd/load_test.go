@@ -192,13 +192,7 @@ func TestInterruptStartsNothingNew(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // slower than the rate: the queue fills
 	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
-	os.WriteFile(filepath.Join(dir, "secret"), []byte("Kp7#ThingsTestSecret:2024/abcXYZ!\n"), 0o600)
+	ca, secret := startTLS(t, srv)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		for total.Load() < 40 {
@@ -209,7 +203,7 @@ func TestInterruptStartsNothingNew(t *testing.T) {
 	}()
 	ios, out, errOut := testStreams()
 	const concurrency = 4
-	code := Run(ctx, ios, []string{"send", "--url", srv.URL + "/things", "--ca-file", ca, "--relax", "--secret-file", filepath.Join(dir, "secret"),
+	code := Run(ctx, ios, []string{"send", "--url", srv.URL + "/things", "--ca-file", ca, "--relax", "--secret-file", secret,
 		"--rate", "2000/s", "--count", "3000", "--concurrency", fmt.Sprint(concurrency), "--output", "json", "--grace", "2s"})
 	if code != exitInterrupted {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -236,16 +230,10 @@ func TestSequentialLatencyIsTheMessagesOwn(t *testing.T) {
 			w.WriteHeader(503)
 		}
 	}))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
-	dir := t.TempDir()
-	ca := filepath.Join(dir, "ca.pem")
-	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
-	os.WriteFile(filepath.Join(dir, "secret"), []byte("Kp7#ThingsTestSecret:2024/abcXYZ!\n"), 0o600)
+	ca, secret := startTLS(t, srv)
 	ios, out, errOut := testStreams()
 	if code := Run(context.Background(), ios, []string{"send", "--url", srv.URL + "/things", "--ca-file", ca, "--relax",
-		"--secret-file", filepath.Join(dir, "secret"), "--count", "2", "--backoff", "300ms", "--output", "json"}); code != 0 {
+		"--secret-file", secret, "--count", "2", "--backoff", "300ms", "--output", "json"}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var latency, attempt []float64
@@ -270,4 +258,17 @@ func TestSequentialLatencyIsTheMessagesOwn(t *testing.T) {
 	if len(latency) != 2 || len(attempt) != 1 || latency[0] < 300 || latency[1] > attempt[0]+100 {
 		t.Fatalf("latencies %v ms, message 1's attempt %v ms", latency, attempt)
 	}
+}
+
+// startTLS starts srv over TLS, quiet, until the test ends, and writes its CA and a secret for the
+// command line: their paths.
+func startTLS(t *testing.T, srv *httptest.Server) (ca, secret string) {
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca, secret = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "secret")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	os.WriteFile(secret, []byte("Kp7#ThingsTestSecret:2024/abcXYZ!\n"), 0o600)
+	return ca, secret
 }
