@@ -138,7 +138,8 @@ func checkByteVariants(ctx context.Context, a *auditor) Result {
 	vs := variants(a.base.body, tree)
 	verdicts := make([]verdict, len(vs))
 	r := Result{}
-	var failed, compatible, untested, other []string
+	var compatible, untested []string
+	var failed, other grouped
 	for i, v := range vs {
 		same := v.same == -1 || v.same >= 0 && verdicts[v.same].accepted()
 		verdicts[i] = a.tryValid(ctx, v.what, v.body, same)
@@ -152,25 +153,25 @@ func checkByteVariants(ctx context.Context, a *auditor) Result {
 			if r.Cause == "" {
 				r.Cause = vd.cause
 			}
-			failed = append(failed, v.what+": "+vd.why)
+			failed.add(vd.why, v.what)
 		case vd.cause == CauseReserialised || vd.cause == CauseTokenRefused:
 			compatible = append(compatible, v.what)
 		default:
-			other = append(other, v.what+": "+vd.why)
+			other.add(vd.why, v.what)
 			if r.Cause == "" {
 				r.Cause = vd.cause
 			}
 		}
 	}
 	switch {
-	case len(failed) > 0:
-		r.Outcome, r.Message = Fail, "bytes the platform writes must verify: "+strings.Join(failed, "; ")
+	case len(failed.whys) > 0:
+		r.Outcome, r.Message = Fail, "bytes the platform writes must verify: "+failed.String()
 	case len(compatible) > 0:
 		r.Outcome, r.Cause = Warn, CauseReserialisedCompatible
 		r.Message = "verifies every byte form the platform writes, but not " + strings.Join(compatible, "; ") +
 			": it checks the token over what its JSON library writes back, which happens to reproduce the platform's bytes today. Hash the body exactly as received"
-	case len(other) > 0:
-		r.Outcome, r.Message = Warn, strings.Join(other, "; ")
+	case len(other.whys) > 0:
+		r.Outcome, r.Message = Warn, other.String()
 	case len(untested) > 0:
 		r.Outcome, r.Cause = Warn, CauseContentRefused
 		r.Message = "refused for their content, so their bytes were not tested: " + strings.Join(untested, "; ")

@@ -162,7 +162,8 @@ func refusalResult(c control, e Exchange, res *sender.Result, cause Cause, accep
 // added (untested) are reported, not failed: audit could not test their bytes.
 func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 	r := Result{}
-	var failed, untested, other []string
+	var untested, other []string
+	var failed grouped
 	for _, v := range vs {
 		r.Evidence = append(r.Evidence, v.evidence...)
 		what := v.evidence[0].Sent
@@ -176,12 +177,12 @@ func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 			if r.Cause == "" {
 				r.Cause = v.cause
 			}
-			failed = append(failed, what+": "+v.why)
+			failed.add(v.why, what)
 		}
 	}
 	switch {
-	case len(failed) > 0:
-		r.Outcome, r.Message = Fail, strings.Join(failed, "; ")
+	case len(failed.whys) > 0:
+		r.Outcome, r.Message = Fail, failed.String()
 	case len(untested) > 0:
 		r.Outcome, r.Cause = Warn, CauseContentRefused
 		r.Message = "refused for their content, so their bytes were not tested: " + strings.Join(untested, "; ")
@@ -195,4 +196,29 @@ func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 		}
 	}
 	return r
+}
+
+// grouped collects packs by what was proven of them, so that six packs refused for one reason
+// read as one sentence.
+type grouped struct {
+	whys  []string
+	packs map[string][]string
+}
+
+func (g *grouped) add(why, what string) {
+	if g.packs == nil {
+		g.packs = map[string][]string{}
+	}
+	if _, ok := g.packs[why]; !ok {
+		g.whys = append(g.whys, why)
+	}
+	g.packs[why] = append(g.packs[why], what)
+}
+
+func (g *grouped) String() string {
+	var parts []string
+	for _, why := range g.whys {
+		parts = append(parts, strings.Join(g.packs[why], ", ")+": "+why)
+	}
+	return strings.Join(parts, "; ")
 }
