@@ -25,35 +25,36 @@ type fastDialer struct {
 // cannot stop a request in flight otherwise.
 type connSet struct {
 	mu    sync.Mutex
-	conns map[net.Conn]struct{}
+	conns map[*interimFilter]struct{}
 }
 
-func (s *connSet) add(c net.Conn) net.Conn {
+func (s *connSet) add(c *interimFilter) {
 	s.mu.Lock()
 	if s.conns == nil {
-		s.conns = map[net.Conn]struct{}{}
+		s.conns = map[*interimFilter]struct{}{}
 	}
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
-	return c
 }
 
-func (s *connSet) remove(c net.Conn) {
+func (s *connSet) remove(c *interimFilter) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
 }
 
-// closeAll closes every open connection: the requests on them end at once, with an error.
+// closeAll closes the TCP connection under every open connection, at once and without a TLS
+// close_notify: a server told of the close first could still get an answer through, which would
+// read as the interrupted request's.
 func (s *connSet) closeAll() {
 	s.mu.Lock()
-	conns := make([]net.Conn, 0, len(s.conns))
+	conns := make([]*interimFilter, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.Close()
+		c.raw.Close()
 	}
 }
 
@@ -71,9 +72,9 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, err
 	}
 	if d.tls == nil {
-		f := &interimFilter{Conn: raw, peek: newPeeker(raw), set: d.conns}
-		f.self = f
-		return d.conns.add(f), nil
+		f := &interimFilter{Conn: raw, raw: raw, peek: newPeeker(raw), set: d.conns}
+		d.conns.add(f)
+		return f, nil
 	}
 	conn := tls.Client(raw, d.tls)
 	conn.SetDeadline(deadline)
@@ -82,9 +83,9 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, err
 	}
 	conn.SetDeadline(time.Time{})
-	f := &tlsInterimFilter{interimFilter{Conn: conn, peek: newPeeker(raw), set: d.conns}}
-	f.self = f
-	return d.conns.add(f), nil
+	f := &tlsInterimFilter{interimFilter{Conn: conn, raw: raw, peek: newPeeker(raw), set: d.conns}}
+	d.conns.add(&f.interimFilter)
+	return f, nil
 }
 
 // maxHead is the longest response head the filter holds back while it looks for the head's end;
@@ -104,8 +105,8 @@ const maxHead = 64 << 10
 type interimFilter struct {
 	net.Conn
 	peek *peeker  // looks at the TCP connection under TLS
+	raw  net.Conn // the TCP connection, under TLS or not
 	set  *connSet // where the connection is known while open
-	self net.Conn // the connection as the set knows it
 	head bool     // a response head is due: a request was written since the last head
 	used bool     // a response has come on this connection
 	buf  []byte   // bytes read but not yet handed on
@@ -116,7 +117,7 @@ var errIdleClosed = errors.New("the server closed the idle connection before the
 
 // Close closes the connection and forgets it.
 func (c *interimFilter) Close() error {
-	c.set.remove(c.self)
+	c.set.remove(c)
 	return c.Conn.Close()
 }
 
