@@ -48,6 +48,8 @@ type tally struct {
 	statuses map[int]int64
 	errors   map[sender.ErrorKind]int64
 	lat      *load.Latencies
+	// lastDeparture is when the last message to leave made its first attempt.
+	lastDeparture time.Time
 }
 
 func newTally() *tally {
@@ -68,6 +70,9 @@ func (t *tally) add(o *tally) {
 		t.errors[k] += v
 	}
 	t.lat.Merge(o.lat)
+	if o.lastDeparture.After(t.lastDeparture) {
+		t.lastDeparture = o.lastDeparture
+	}
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
@@ -182,6 +187,9 @@ func (r *runReport) message(w int, res *sender.Result, m message, latency time.D
 	t.messages++
 	t.outcomes[res.Outcome]++
 	t.attempts += int64(len(res.Attempts))
+	if len(res.Attempts) > 0 && res.Attempts[0].Start.After(t.lastDeparture) {
+		t.lastDeparture = res.Attempts[0].Start
+	}
 	for _, a := range res.Attempts {
 		if a.Status() != 0 {
 			t.statuses[a.Status()]++
@@ -269,9 +277,11 @@ func (r *runReport) summary(notSent string) bool {
 		P99: sender.MillisOf(t.lat.Quantile(0.99)), P999: sender.MillisOf(t.lat.Quantile(0.999)), Max: sender.MillisOf(t.lat.Max())}
 	delivered := t.outcomes[sender.Delivered]
 	ok := delivered == t.messages && r.deadErr == nil
-	rate := 0.0
-	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(t.messages) / s
+	// The achieved send rate: the messages that left, over the time from the run's first intended
+	// send to the last departure; the answers after it are not the sender's pace.
+	rate, span := 0.0, t.lastDeparture.Sub(r.started)
+	if span > 0 {
+		rate = float64(t.messages) / span.Seconds()
 	}
 	if r.json {
 		ev := summaryEvent{Event: "summary", Messages: t.messages, Delivered: delivered,
@@ -306,7 +316,7 @@ func (r *runReport) summary(notSent string) bool {
 			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))
 		}
 		if t.messages > 1 {
-			fmt.Fprintf(r.out, "  %.1f messages/s over %s; %d retr%s\n", rate, elapsed.Round(time.Millisecond), t.attempts-t.messages, pluralY(t.attempts-t.messages))
+			fmt.Fprintf(r.out, "  %.1f messages/s sent over %s; %d retr%s\n", rate, span.Round(time.Millisecond), t.attempts-t.messages, pluralY(t.attempts-t.messages))
 		}
 		if len(t.statuses) > 0 || len(t.errors) > 0 {
 			fmt.Fprintf(r.out, "  answers %s\n", countList(t.statuses, t.errors))
