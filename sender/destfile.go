@@ -1,11 +1,8 @@
 package sender
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,6 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsim/thingsim/internal/bounded"
+	"github.com/thingsim/thingsim/internal/yamlfile"
 )
 
 // SecretSource says where a secret comes from: a value written in the destination file, a file,
@@ -100,21 +98,9 @@ func LoadDestinationFile(path string) (*DestinationSpec, error) {
 // ParseDestination reads a destination from JSON or YAML. Relative secret files are resolved
 // against dir. Errors name the line and the member.
 func ParseDestination(b []byte, dir string) (*DestinationSpec, error) {
-	if err := jsonTrailer(b); err != nil {
-		return nil, err
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+	root, err := yamlfile.Parse(b)
+	if err != nil {
 		return nil, yamlError(err)
-	}
-	var second yaml.Node
-	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
-		line := 0
-		if err == nil {
-			line = second.Line
-		}
-		return nil, fmt.Errorf("line %d: a second document: a destination file holds one destination", line)
 	}
 	if len(root.Content) == 0 {
 		return nil, errors.New("the file is empty")
@@ -138,7 +124,6 @@ func ParseDestination(b []byte, dir string) (*DestinationSpec, error) {
 		ExpectedStatus: f.ExpectedResponseCode,
 		PlugUUID:       f.PlugUUID,
 	}}
-	var err error
 	if spec.Headers, err = headersOf(&f.AdditionalHeaders); err != nil {
 		return nil, err
 	}
@@ -292,20 +277,4 @@ func yamlError(err error) error {
 	msg = strings.ReplaceAll(msg, "!!seq", "list")
 	msg = strings.ReplaceAll(msg, "!!map", "mapping")
 	return errors.New(msg)
-}
-
-// jsonTrailer refuses a JSON object followed by anything but white space, which a YAML reader
-// would take without a word: "line 3: more after the JSON object".
-func jsonTrailer(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	var v json.RawMessage
-	if dec.Decode(&v) != nil {
-		return nil // not JSON: YAML says what is wrong, if anything
-	}
-	rest := b[dec.InputOffset():]
-	if trimmed := bytes.TrimLeft(rest, " \t\r\n"); len(trimmed) > 0 {
-		off := len(b) - len(trimmed)
-		return fmt.Errorf("line %d: more after the JSON object", bytes.Count(b[:off], []byte("\n"))+1)
-	}
-	return nil
 }

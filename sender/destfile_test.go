@@ -72,8 +72,8 @@ func TestParseDestinationErrors(t *testing.T) {
 		"sharedSecret: x\nsharedSecretFile: y\n":   "give the secret one way only",
 		"url: a\nurl: b\n":                         `line 2: "url" is already defined`,
 		"name: a\n---\nname: b\n":                  "line 2: a second document",
-		"{\"name\": \"a\"}\n\n{\"name\": \"b\"}":   "line 3: more after the JSON object",
-		"{\"name\": \"a\"} x":                      "line 1: more after the JSON object",
+		"{\"name\": \"a\"}\n\n{\"name\": \"b\"}":   "line 3: more after the JSON value",
+		"{\"name\": \"a\"} x":                      "line 1: more after the JSON value",
 	} {
 		_, err := ParseDestination([]byte(body), ".")
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -278,3 +278,11 @@ func TestLoadSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretsFileOneDocument: a second document in a secrets file is an error, not ignored.
+func TestSecretsFileOneDocument(t *testing.T) {
+	_, err := parseSecrets([]byte("fbc063cb-4dd4-41b3-917a-e2d1ea907f75: {secretEnv: A}\n---\n00000000-0000-4000-8000-000000000000: {secretEnv: B}\n"), ".")
+	if err == nil || !strings.Contains(err.Error(), "line 2: a second document") {
+		t.Errorf("%v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/thingsim/thingsim/internal/bounded"
+	"github.com/thingsim/thingsim/internal/yamlfile"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsim/thingsim/sender"
@@ -53,8 +54,8 @@ func LoadSecrets(path string) (SecretMap, error) {
 }
 
 func parseSecrets(b []byte, dir string) (SecretMap, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
+	root, err := yamlfile.Parse(b)
+	if err != nil {
 		return nil, errors.New(strings.ReplaceAll(strings.TrimPrefix(err.Error(), "yaml: "), "\n", "; "))
 	}
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
