@@ -126,6 +126,12 @@ type linesFeed struct {
 // readPayload reads the body of --payload: a file's exact bytes, or standard input's for "-".
 // where names it for messages.
 func readPayload(ios *IOStreams, path string) (body []byte, where string, err error) {
+	return readInput(ios, "--payload", path)
+}
+
+// readInput reads a body up to the payload limit from a file, or standard input for "-"; what
+// names it in errors.
+func readInput(ios *IOStreams, what, path string) (body []byte, where string, err error) {
 	if path == "-" {
 		body, err = bounded.Read(ios.In, "standard input", bounded.Body)
 		where = "standard input"
@@ -134,7 +140,7 @@ func readPayload(ios *IOStreams, path string) (body []byte, where string, err er
 		where = path
 	}
 	if err != nil {
-		return nil, where, configErrorf("--payload: %v", pathError(err))
+		return nil, where, configErrorf("%s: %v", what, pathError(err))
 	}
 	return body, where, nil
 }

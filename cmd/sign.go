@@ -7,7 +7,6 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-	"github.com/thingsim/thingsim/internal/bounded"
 
 	"github.com/thingsim/thingsim/sender"
 )
@@ -48,18 +47,11 @@ func (s *secretFlags) load(ios *IOStreams) (sender.Secret, error) {
 // readBody reads a body's exact bytes from the file argument or, without one (or with "-"),
 // standard input.
 func readBody(ios *IOStreams, args []string) ([]byte, string, error) {
-	if len(args) == 0 || args[0] == "-" {
-		b, err := bounded.Read(ios.In, "standard input", bounded.Body)
-		if err != nil {
-			return nil, "", configErrorf("reading the body from standard input: %v", err)
-		}
-		return b, "standard input", nil
+	path := "-"
+	if len(args) > 0 {
+		path = args[0]
 	}
-	b, err := bounded.ReadFile(args[0], bounded.Body)
-	if err != nil {
-		return nil, "", configErrorf("body: %v", pathError(err))
-	}
-	return b, args[0], nil
+	return readInput(ios, "body", path)
 }
 
 // pathError drops *os.PathError's operation: "x.json: no such file or directory".
