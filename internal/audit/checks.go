@@ -241,17 +241,6 @@ func checkUppercaseToken(ctx context.Context, a *auditor) Result {
 	return r
 }
 
-// answerCause sorts an answer that is neither an acceptance nor a refusal.
-func answerCause(res *sender.Result) Cause {
-	switch s := res.Status(); {
-	case s == 0:
-		return noAnswerCause(res)
-	case s < 400:
-		return CauseRedirect
-	}
-	return CauseServerError
-}
-
 func checkUnknownPlug(ctx context.Context, a *auditor) Result {
 	if !a.cfg.StrictPlug {
 		return Result{Outcome: Skip, Message: "run with --strict-plug when the endpoint knows its plug UUIDs (it looks secrets up by Things-Plug-UUID)"}

@@ -105,6 +105,17 @@ func noAnswerCause(res *sender.Result) Cause {
 	return CauseConnection
 }
 
+// answerCause sorts an answer that is neither an acceptance nor a refusal.
+func answerCause(res *sender.Result) Cause {
+	switch s := res.Status(); {
+	case s == 0:
+		return noAnswerCause(res)
+	case s < 400:
+		return CauseRedirect
+	}
+	return CauseServerError
+}
+
 // answerOf quotes the start of a refusal's body, for messages.
 func answerOf(e Exchange) string {
 	a := strings.TrimSpace(e.Answer)
@@ -141,11 +152,7 @@ func refusalResult(c control, e Exchange, res *sender.Result, cause Cause, accep
 	case s == 0:
 		r.Outcome, r.Cause, r.Message = Fail, noAnswerCause(res), fmt.Sprintf("no answer (%s): forged data must be refused with a 4xx", e.Error)
 	case s < 400 || s > 499:
-		c := CauseServerError
-		if s < 400 {
-			c = CauseRedirect
-		}
-		r.Outcome, r.Cause, r.Message = Fail, c, fmt.Sprintf("answered %d: forged data must be refused with a 4xx (401 or 403), not an answer the platform would retry", s)
+		r.Outcome, r.Cause, r.Message = Fail, answerCause(res), fmt.Sprintf("answered %d: forged data must be refused with a 4xx (401 or 403), not an answer the platform would retry", s)
 	case accepted(c.res):
 		r.Outcome, r.Message = Pass, fmt.Sprintf("refused with %d; the same pack correctly signed was accepted (%d)", s, cs)
 	case cs >= 400 && cs <= 499 && cs != s:

@@ -296,20 +296,16 @@ func appendPythonFloat(dst []byte, x float64) []byte {
 
 // appendJSString writes s as JSON.stringify does: only '"', '\\' and control characters escaped,
 // the short forms where JSON has them, lower-case hex otherwise.
-func appendJSString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for _, r := range s {
-		dst = appendEscape(dst, r, false)
-	}
-	return append(dst, '"')
-}
+func appendJSString(dst []byte, s string) []byte { return appendQuoted(dst, s, false) }
 
 // appendPythonString writes s as json.dumps does by default (ensure_ascii): everything outside
 // printable ASCII as \u escapes, characters beyond the BMP as surrogate pairs.
-func appendPythonString(dst []byte, s string) []byte {
+func appendPythonString(dst []byte, s string) []byte { return appendQuoted(dst, s, true) }
+
+func appendQuoted(dst []byte, s string, ascii bool) []byte {
 	dst = append(dst, '"')
 	for _, r := range s {
-		dst = appendEscape(dst, r, true)
+		dst = appendEscape(dst, r, ascii)
 	}
 	return append(dst, '"')
 }
