@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/thingsim/thingsim/internal/jvmtest"
 )
 
 // TestJacksonWritesTheSameBytes builds the trees of many packs in Java and requires thingsim's
@@ -98,25 +100,9 @@ func TestJacksonWritesTheSameBytes(t *testing.T) {
 // startJackson compiles JacksonWriter and returns a function that runs it on its input lines.
 func startJackson(t *testing.T) func(in []byte) []string {
 	t.Helper()
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac is missing: .ci/run installs it (Debian default-jdk-headless)")
-	}
-	var jars []string
-	for _, name := range []string{"jackson-databind", "jackson-core", "jackson-annotations"} {
-		path := filepath.Join("/usr/share/java", name+".jar")
-		if _, err := os.Stat(path); err != nil {
-			t.Skipf("%s is missing: .ci/run installs it (Debian libjackson2-databind-java)", path)
-		}
-		jars = append(jars, path)
-	}
-	cp := strings.Join(jars, ":")
-	dir := t.TempDir()
-	if out, err := exec.Command(javac, "-cp", cp, "-d", dir, filepath.Join("testdata", "jackson", "JacksonWriter.java")).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	cp := jvmtest.Compile(t, filepath.Join("testdata", "jackson", "JacksonWriter.java"))
 	return func(in []byte) []string {
-		cmd := exec.Command("java", "-cp", dir+":"+cp, "JacksonWriter")
+		cmd := exec.Command("java", "-cp", cp, "JacksonWriter")
 		cmd.Stdin = bytes.NewReader(in)
 		out, err := cmd.Output()
 		if err != nil {

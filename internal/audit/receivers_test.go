@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/jvmtest"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -249,31 +250,10 @@ func TestJSONStringifyReceiver(t *testing.T) {
 // TestJacksonReceiver: a real JVM and Jackson, hashing what Jackson writes back. It works with the
 // platform's bytes, so only the byte forms the platform never writes warn.
 func TestJacksonReceiver(t *testing.T) {
-	javac, err := exec.LookPath("javac")
-	if err != nil {
-		t.Skip("javac is missing: .ci/run installs it (Debian default-jdk-headless)")
-	}
-	cp := jacksonClasspath(t)
-	dir := t.TempDir()
-	if out, err := exec.Command(javac, "-cp", cp, "-d", dir, filepath.Join("testdata", "receivers", "JacksonReceiver.java")).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
-	url := startReceiver(t, "java", "-cp", dir+":"+cp, "JacksonReceiver", secret)
+	cp := jvmtest.Compile(t, filepath.Join("testdata", "receivers", "JacksonReceiver.java"))
+	url := startReceiver(t, "java", "-cp", cp, "JacksonReceiver", secret)
 	for _, templates := range [][]Template{nil, withCounter} {
 		got := auditURL(t, url, sender.NewHTTPTransport(sender.HTTPOptions{}), templates)
 		expect(t, got, map[string]want{"byte-variants": {Warn, CauseReserialisedCompatible}, "uppercase-token": {Warn, CauseCaseSensitiveToken}})
 	}
-}
-
-// jacksonClasspath finds Debian's Jackson jars, skipping where they are missing.
-func jacksonClasspath(t *testing.T) string {
-	var jars []string
-	for _, name := range []string{"jackson-databind", "jackson-core", "jackson-annotations"} {
-		path := filepath.Join("/usr/share/java", name+".jar")
-		if _, err := exec.Command("test", "-f", path).Output(); err != nil {
-			t.Skipf("%s is missing: .ci/run installs it (Debian libjackson2-databind-java)", path)
-		}
-		jars = append(jars, path)
-	}
-	return strings.Join(jars, ":")
 }
