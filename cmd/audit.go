@@ -26,6 +26,7 @@ type auditOptions struct {
 	junit      string
 	output     string
 	strictPlug bool
+	jvm        int
 	payload    []string
 	payloads   string
 }
@@ -78,6 +79,9 @@ checks that send bad data send one request each.`,
 			if err := opts.dest.oneStdinReader("packs", append(opts.payload, opts.payloads)...); err != nil {
 				return err
 			}
+			if _, err := javaNumbers(opts.jvm); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -94,6 +98,7 @@ checks that send bad data send one request each.`,
 	fs.BoolVar(&opts.strictPlug, "strict-plug", false, "expect the endpoint to refuse an unknown plug UUID (runs unknown-plug)")
 	fs.StringArrayVar(&opts.payload, "payload", nil, "derive the probes from the pack in `FILE` (- for standard input; repeatable; one trailing newline is dropped)")
 	fs.StringVar(&opts.payloads, "payloads", "", "derive the probes from the packs of `FILE`, one a line (- for standard input)")
+	fs.IntVar(&opts.jvm, "jvm", 21, jvmUsage)
 	return c
 }
 
@@ -134,6 +139,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
+	numbers, err := javaNumbers(opts.jvm)
+	if err != nil {
+		return err
+	}
 	var junitFile *os.File
 	if opts.junit != "" {
 		// Opened before anything is sent: a report that cannot be written is a usage error.
@@ -164,6 +173,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		Backoff:     cfg.Backoff,
 		UserAgent:   cfg.UserAgent,
 		StrictPlug:  opts.strictPlug,
+		Numbers:     numbers,
 		TLS: func(ctx context.Context) (*tlscheck.Report, error) {
 			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, opts.dest.relax, 5*time.Second)
 		},

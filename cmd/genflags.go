@@ -19,6 +19,7 @@ type generatorFlags struct {
 	now      string
 	layout   string
 	numbers  string
+	jvm      int
 	profile  string
 	interval time.Duration
 	device   string
@@ -32,10 +33,23 @@ func (g *generatorFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&g.now, "now", "", "time of the first pack: Unix seconds or RFC 3339 (default the current time)")
 	fs.StringVar(&g.layout, "layout", "legacy", "pack layout: legacy (bn/bt record of their own) or merged")
 	fs.StringVar(&g.numbers, "numbers", "java", "number format: java (1.58565075E9, as the platform) or plain")
+	fs.IntVar(&g.jvm, "jvm", 21, jvmUsage)
 	fs.StringVar(&g.profile, "profile", "measurements", "records: "+strings.Join(senmlgen.ProfileNames(), ", "))
 	fs.DurationVar(&g.interval, "interval", senmlgen.DefaultInterval, "each device's reporting interval")
 	fs.StringVar(&g.device, "device", "", "base name of one exact pack built from --measure (urn:dev:DEVEUI:0000000000000000:)")
 	fs.StringArrayVar(&g.measures, "measure", nil, "a record of the exact pack: NAME=VALUE[:UNIT] (repeatable)")
+}
+
+// jvmUsage describes --jvm, which gen, send, demo and audit share.
+const jvmUsage = "the platform's Java feature release, which decides how Java numbers are written: 21 (Double.toString of JDK 19 and later) or 17 (of JDK 18 and older, where 1.0E23 is 9.999999999999999E22)"
+
+// javaNumbers reads --jvm.
+func javaNumbers(jvm int) (senmlgen.NumberStyle, error) {
+	style, err := senmlgen.JavaNumbersOf(jvm)
+	if err != nil {
+		return style, usageErrorf("--jvm: %v", err)
+	}
+	return style, nil
 }
 
 // packSource yields the bodies to send or print, one per call.
@@ -53,6 +67,13 @@ func (g *generatorFlags) source() (packSource, error) {
 	numbers, err := senmlgen.ParseNumberStyle(g.numbers)
 	if err != nil {
 		return nil, usageErrorf("--numbers: %v", err)
+	}
+	java, err := javaNumbers(g.jvm)
+	if err != nil {
+		return nil, err
+	}
+	if numbers == senmlgen.JavaNumbers {
+		numbers = java
 	}
 	profile, err := senmlgen.ParseProfile(g.profile)
 	if err != nil {

@@ -112,7 +112,7 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		return usageErrorf("--count does not apply to --payloads: each line is sent once")
 	}
 	if o.payload != "" || o.payloads != "" {
-		for _, name := range []string{"device", "measure", "profile", "layout", "numbers", "devices", "seed", "now", "interval"} {
+		for _, name := range []string{"device", "measure", "profile", "layout", "numbers", "jvm", "devices", "seed", "now", "interval"} {
 			if c.Flags().Changed(name) {
 				return usageErrorf("--%s shapes generated packs; it does not apply to --payload or --payloads", name)
 			}

@@ -1,6 +1,7 @@
 package senmlgen
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 )
@@ -14,20 +15,41 @@ const (
 	JavaNumbers NumberStyle = iota
 	// PlainNumbers writes Go's shortest form: 1.58565075e+09, 21.22, 3, 0.0001.
 	PlainNumbers
+	// Java17Numbers writes numbers as JDK 17's Double.toString does, which differs from JDK 19's
+	// on a few values: 1.0E23 is 9.999999999999999E22 (see AppendJava17Double).
+	Java17Numbers
 )
 
-// String returns the style's flag name.
+// String returns the style's name.
 func (s NumberStyle) String() string {
-	if s == PlainNumbers {
+	switch s {
+	case PlainNumbers:
 		return "plain"
+	case Java17Numbers:
+		return "java (JDK 17)"
 	}
 	return "java"
 }
 
+// JavaNumbersOf returns the style of the Java feature release jvm: 21 for Double.toString as JDK 19
+// and later write it, 17 for JDK 18 and older (measured on 17).
+func JavaNumbersOf(jvm int) (NumberStyle, error) {
+	switch jvm {
+	case 21:
+		return JavaNumbers, nil
+	case 17:
+		return Java17Numbers, nil
+	}
+	return JavaNumbers, fmt.Errorf("no Java number format for %d (want 17 or 21)", jvm)
+}
+
 // AppendNumber appends x in the given style. x must be finite: JSON has no NaN or Infinity.
 func AppendNumber(dst []byte, x float64, style NumberStyle) []byte {
-	if style == PlainNumbers {
+	switch style {
+	case PlainNumbers:
 		return strconv.AppendFloat(dst, x, 'g', -1, 64)
+	case Java17Numbers:
+		return AppendJava17Double(dst, x)
 	}
 	return AppendJavaDouble(dst, x)
 }
@@ -76,6 +98,13 @@ func AppendJavaDouble(dst []byte, x float64) []byte {
 	if neg {
 		dst = append(dst, '-')
 	}
+	return appendJavaForm(dst, digits, exp)
+}
+
+// appendJavaForm writes digits (d1 d2 ..., no trailing zero, d1 at 10^exp) as Java does: plain
+// notation with at least one fractional digit when -3 <= exp < 7, otherwise d.ddd followed by E and
+// the exponent.
+func appendJavaForm(dst, digits []byte, exp int) []byte {
 	if exp >= -3 && exp < 7 {
 		return appendPlain(dst, digits, exp)
 	}

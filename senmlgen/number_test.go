@@ -12,7 +12,14 @@ import (
 // TestJavaDoubleVectors checks every case of testdata/javadouble.tsv, written by JDK 25's
 // Double.toString.
 func TestJavaDoubleVectors(t *testing.T) {
-	f, err := os.Open("../testdata/javadouble.tsv")
+	checkVectors(t, "../testdata/javadouble.tsv", 3000, AppendJavaDouble)
+}
+
+// checkVectors checks append against every case of a table of IEEE 754 bits (hex) and the string
+// a JVM wrote for them, requiring at least least cases.
+func checkVectors(t *testing.T, path string, least int, appendDouble func([]byte, float64) []byte) {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,29 +33,29 @@ func TestJavaDoubleVectors(t *testing.T) {
 		}
 		bitsHex, want, ok := strings.Cut(text, "\t")
 		if !ok {
-			t.Fatalf("line %d: no tab: %q", line, text)
+			t.Fatalf("%s:%d: no tab: %q", path, line, text)
 		}
 		bits, err := strconv.ParseUint(bitsHex, 16, 64)
 		if err != nil {
-			t.Fatalf("line %d: %v", line, err)
+			t.Fatalf("%s:%d: %v", path, line, err)
 		}
 		n++
 		x := math.Float64frombits(bits)
-		if got := string(AppendJavaDouble(nil, x)); got != want {
+		if got := string(appendDouble(nil, x)); got != want {
 			failed++
 			if failed <= 20 {
-				t.Errorf("line %d: bits %s (%g): got %s, want %s", line, bitsHex, x, got, want)
+				t.Errorf("%s:%d: bits %s (%g): got %s, want %s", path, line, bitsHex, x, got, want)
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
-	if n < 3000 {
-		t.Fatalf("read only %d vectors", n)
+	if n < least {
+		t.Fatalf("%s: read only %d vectors", path, n)
 	}
 	if failed > 0 {
-		t.Errorf("%d of %d vectors failed", failed, n)
+		t.Errorf("%s: %d of %d vectors failed", path, failed, n)
 	}
 }
 
@@ -68,10 +75,12 @@ func FuzzJavaDoubleRoundTrips(f *testing.F) {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return
 		}
-		s := string(AppendJavaDouble(nil, x))
-		y, err := strconv.ParseFloat(s, 64)
-		if err != nil || y != x {
-			t.Fatalf("%v written as %s reads back as %v (%v)", x, s, y, err)
+		for _, style := range []NumberStyle{JavaNumbers, Java17Numbers} {
+			s := string(AppendNumber(nil, x, style))
+			y, err := strconv.ParseFloat(s, 64)
+			if err != nil || y != x {
+				t.Fatalf("%v written in the %s style as %s reads back as %v (%v)", x, style, s, y, err)
+			}
 		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/tlscheck"
 	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // Outcome of a check.
@@ -136,6 +137,9 @@ type Config struct {
 	// Now dates the packs; Seed draws them.
 	Now  time.Time
 	Seed uint64
+	// Numbers is how the platform's JVM writes numbers: the generated packs and the templates
+	// re-laid out are written so (default senmlgen.JavaNumbers, JDK 19 and later).
+	Numbers senmlgen.NumberStyle
 	// OnResult is called after each check, in order.
 	OnResult func(Result)
 }

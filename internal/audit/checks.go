@@ -67,7 +67,7 @@ func checkProfiles(ctx context.Context, a *auditor) Result {
 	a.baseline(ctx)
 	var vs []verdict
 	for _, p := range senmlgen.ProfileNames() {
-		g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Profile(p), Seed: a.cfg.Seed, Now: a.cfg.Now})
+		g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Profile(p), Numbers: a.cfg.Numbers, Seed: a.cfg.Seed, Now: a.cfg.Now})
 		if err != nil {
 			panic(err) // the profiles are the package's own
 		}

@@ -43,7 +43,7 @@ func (a *auditor) loadTemplates() error {
 		a.generated = true
 		t := &template{name: "a generated pack", own: senmlgen.Legacy}
 		for _, l := range []senmlgen.Layout{senmlgen.Legacy, senmlgen.Merged} {
-			g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Measurements, Layout: l, Seed: a.cfg.Seed, Now: a.cfg.Now})
+			g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Measurements, Layout: l, Numbers: a.cfg.Numbers, Seed: a.cfg.Seed, Now: a.cfg.Now})
 			if err != nil {
 				return err
 			}
@@ -74,6 +74,7 @@ func (a *auditor) loadTemplates() error {
 			continue
 		}
 		t.own = layout
+		format.Numbers = a.cfg.Numbers
 		t.forms[layout] = &form{tmpl: t, layout: layout, what: t.name + ", " + layout.String() + " layout, as given", body: tp.Body}
 		if again, err := p.Encode(format); err == nil && !bytes.Equal(again, tp.Body) {
 			t.note = "its bytes are not the platform's (the platform writes the same data as " + string(truncate(again, 80)) + "); sent as given"

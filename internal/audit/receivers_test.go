@@ -15,6 +15,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/jvmtest"
 	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // Receivers that decode what they get, as published receivers do: each refuses packs for their
@@ -98,12 +99,18 @@ type want struct {
 // auditURL audits an endpoint and returns the results by check.
 func auditURL(t *testing.T, url string, transport sender.Transport, templates []Template) map[string]Result {
 	t.Helper()
+	return auditWith(t, url, Config{Transport: transport, Templates: templates})
+}
+
+// auditWith audits url with cfg, completed with the destination, a short backoff and a fixed time.
+func auditWith(t *testing.T, url string, cfg Config) map[string]Result {
+	t.Helper()
 	d := &sender.Destination{Name: "audit", URL: url, Secret: sender.NewSecret(secret), PlugUUID: plug}
 	if _, err := d.Check(true); err != nil {
 		t.Fatal(err)
 	}
-	results, err := Run(context.Background(), Config{Destination: d, Transport: transport, Templates: templates,
-		Backoff: []time.Duration{time.Millisecond}, Now: time.Unix(1767323045, 0)})
+	cfg.Destination, cfg.Backoff, cfg.Now = d, []time.Duration{time.Millisecond}, time.Unix(1767323045, 0)
+	results, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,5 +262,33 @@ func TestJacksonReceiver(t *testing.T) {
 	for _, templates := range [][]Template{nil, withCounter} {
 		got := auditURL(t, url, sender.NewHTTPTransport(sender.HTTPOptions{}), templates)
 		expect(t, got, map[string]want{"byte-variants": {Warn, CauseReserialisedCompatible}, "uppercase-token": {Warn, CauseCaseSensitiveToken}})
+	}
+}
+
+// TestJacksonReceiverAndJVMRelease: Jackson writes numbers with its JVM's Double.toString, which
+// changed in JDK 19, so a receiver that hashes what Jackson writes back works only with a platform on
+// the same side of that change. Audit's --jvm says which side the platform is on: with the
+// receiver's own release the re-laid-out pack passes, with the other it is refused as re-serialised.
+func TestJacksonReceiverAndJVMRelease(t *testing.T) {
+	cp := jvmtest.Compile(t, filepath.Join("testdata", "receivers", "JacksonReceiver.java"))
+	feature := jvmtest.Feature(t)
+	url := startReceiver(t, "java", "-cp", cp, "JacksonReceiver", secret)
+	// 2^62 is 4.6116860184273879E18 on JDK 17 and 4.611686018427388E18 on JDK 19 and later.
+	same, other, counter := senmlgen.Java17Numbers, senmlgen.JavaNumbers, "4.6116860184273879E18"
+	if feature >= 19 {
+		same, other, counter = other, same, "4.611686018427388E18"
+	}
+	pack := `[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7E9},{"n":"counter","v":` + counter + `}]`
+	cfg := Config{Transport: sender.NewHTTPTransport(sender.HTTPOptions{}), Checks: []string{"valid-legacy", "valid-merged"},
+		Templates: []Template{{Origin: "counter.json", Body: []byte(pack)}}}
+
+	cfg.Numbers = same
+	expect(t, auditWith(t, url, cfg), nil)
+
+	cfg.Numbers = other
+	got := auditWith(t, url, cfg)
+	expect(t, got, map[string]want{"valid-merged": {Fail, CauseReserialised}})
+	if m := got["valid-legacy"].Message; !strings.Contains(m, "not the platform's") {
+		t.Errorf("valid-legacy does not say the pack as given is not in the platform's bytes: %s", m)
 	}
 }
