@@ -29,6 +29,7 @@ type answer func(n int) (raw string, closeAfter bool)
 type faultRow struct {
 	name     string
 	silent   bool // accept the TCP connection and say nothing, not even TLS
+	dropSYN  bool // never accept the TCP connection: its SYN is dropped
 	hang     bool // read the request and never answer
 	reset    bool // read the request and reset the connection
 	endless  bool // answer 200 with a body that never ends
@@ -107,6 +108,8 @@ var faultTable = []faultRow{
 		want:   []string{"discarded -"}, kind: KindTimeout},
 	{name: "silent TLS: the handshake never answered", silent: true, attempts: 2,
 		want: []string{"discarded -,-"}, kind: KindTimeout},
+	{name: "a dropped SYN: the connection never set up", dropSYN: true, attempts: 2,
+		want: []string{"discarded -,-"}, kind: KindTimeout},
 	{name: "no answer to the request", hang: true, attempts: 1,
 		want: []string{"discarded -"}, kind: KindTimeout},
 }
@@ -114,6 +117,9 @@ var faultTable = []faultRow{
 // faultServer serves a row on 127.0.0.1 with TLS from ca.
 func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
 	t.Helper()
+	if row.dropSYN {
+		return "https://" + fullQueueAddr(t) + "/thingsdata"
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
