@@ -21,11 +21,13 @@ type fastDialer struct {
 	conns *connSet                                      // every open connection, for abort
 }
 
-// connSet holds a transport's open connections, so that an interrupt can close them: fasthttp
-// cannot stop a request in flight otherwise.
+// connSet holds a transport's open connections and those being set up, so that the end of a run
+// can close them: fasthttp cannot stop a request in flight, a dial or a TLS handshake otherwise.
 type connSet struct {
-	mu    sync.Mutex
-	conns map[*interimFilter]struct{}
+	mu      sync.Mutex
+	conns   map[*interimFilter]struct{}
+	dialing map[net.Conn]struct{} // TCP connections in their TLS handshake
+	abort   chan struct{}         // closed when the watched run ends; nil before a run is watched
 }
 
 func (s *connSet) add(c *interimFilter) {
@@ -43,20 +45,67 @@ func (s *connSet) remove(c *interimFilter) {
 	s.mu.Unlock()
 }
 
-// closeAll closes the TCP connection under every open connection, at once and without a TLS
-// close_notify: a server told of the close first could still get an answer through, which would
-// read as the interrupted request's.
-func (s *connSet) closeAll() {
+// run starts watching a new run: the channel it returns is closed by closeAll when the run ends.
+func (s *connSet) run() chan struct{} {
 	s.mu.Lock()
-	conns := make([]*interimFilter, 0, len(s.conns))
+	defer s.mu.Unlock()
+	s.abort = make(chan struct{})
+	return s.abort
+}
+
+// aborted returns the channel closed when the current run ends (nil, never ready, before one).
+func (s *connSet) aborted() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.abort
+}
+
+// setUp holds raw while its TLS handshake runs, or closes it and says false when the run of abort
+// has already ended.
+func (s *connSet) setUp(raw net.Conn, abort <-chan struct{}) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	select {
+	case <-abort:
+		raw.Close()
+		return false
+	default:
+	}
+	if s.dialing == nil {
+		s.dialing = map[net.Conn]struct{}{}
+	}
+	s.dialing[raw] = struct{}{}
+	return true
+}
+
+func (s *connSet) doneSetUp(raw net.Conn) {
+	s.mu.Lock()
+	delete(s.dialing, raw)
+	s.mu.Unlock()
+}
+
+// closeAll ends the run of abort: dials in progress give up, and the TCP connection under every
+// open connection or handshake is closed, at once and without a TLS close_notify: a server told of
+// the close first could still get an answer through, which would read as the interrupted
+// request's.
+func (s *connSet) closeAll(abort chan struct{}) {
+	s.mu.Lock()
+	close(abort)
+	raws := make([]net.Conn, 0, len(s.conns)+len(s.dialing))
 	for c := range s.conns {
-		conns = append(conns, c)
+		raws = append(raws, c.raw)
+	}
+	for raw := range s.dialing {
+		raws = append(raws, raw)
 	}
 	s.mu.Unlock()
-	for _, c := range conns {
-		c.raw.Close()
+	for _, raw := range raws {
+		raw.Close()
 	}
 }
+
+// errRunEnded: a connection was being set up when the run ended.
+var errRunEnded = errors.New("the run ended while the connection was set up")
 
 // defaultDialTimeout bounds a dial fasthttp starts without a request's deadline (a connection it
 // opens for a request waiting on a full pool).
@@ -67,7 +116,8 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		timeout = defaultDialTimeout
 	}
 	deadline := time.Now().Add(timeout)
-	raw, err := d.base(timeout)(addr)
+	abort := d.conns.aborted()
+	raw, err := d.connect(addr, timeout, abort)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +126,10 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		d.conns.add(f)
 		return f, nil
 	}
+	if !d.conns.setUp(raw, abort) {
+		return nil, errRunEnded
+	}
+	defer d.conns.doneSetUp(raw)
 	conn := tls.Client(raw, d.tls)
 	conn.SetDeadline(deadline)
 	if err := conn.Handshake(); err != nil {
@@ -86,6 +140,35 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 	f := &tlsInterimFilter{interimFilter{Conn: conn, raw: raw, peek: newPeeker(raw), set: d.conns}}
 	d.conns.add(&f.interimFilter)
 	return f, nil
+}
+
+// connect opens the TCP connection (through a proxy, if any) within timeout, and gives up at once
+// when the run ends: fasthttp's dialers take no context, so the dial goes on in the background and
+// its connection, if it comes, is closed.
+func (d fastDialer) connect(addr string, timeout time.Duration, abort <-chan struct{}) (net.Conn, error) {
+	if abort == nil {
+		return d.base(timeout)(addr)
+	}
+	type dialed struct {
+		conn net.Conn
+		err  error
+	}
+	ch := make(chan dialed, 1)
+	go func() {
+		c, err := d.base(timeout)(addr)
+		ch <- dialed{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.conn, r.err
+	case <-abort:
+		go func() {
+			if r := <-ch; r.conn != nil {
+				r.conn.Close()
+			}
+		}()
+		return nil, errRunEnded
+	}
 }
 
 // maxHead is the longest response head the filter holds back while it looks for the head's end;

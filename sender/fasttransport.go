@@ -134,7 +134,8 @@ func (t *FastTransport) watch(ctx context.Context) {
 	}
 	t.watched = done
 	t.mu.Unlock()
-	context.AfterFunc(ctx, t.conns.closeAll)
+	abort := t.conns.run()
+	context.AfterFunc(ctx, func() { t.conns.closeAll(abort) })
 }
 
 func (t *FastTransport) roundTrip(deadline time.Time, r *Request) (Response, error) {

@@ -277,29 +277,35 @@ func checkREADMEFaults(t *testing.T) {
 	}
 }
 
-// TestFastTransportInterruptible: the end of the run's context ends a fasthttp request in flight,
-// which fasthttp alone would hold until its deadline.
-func TestFastTransportInterruptible(t *testing.T) {
+// TestInterruptible: the end of the run's context ends a request in flight, in the TLS handshake,
+// waiting for the answer or for the SYN's answer, which fasthttp alone would hold until its
+// deadline.
+func TestInterruptible(t *testing.T) {
 	ca, err := localca.New("interrupt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca.CertPEM())
-	url := faultServer(t, ca, faultRow{hang: true})
-	d := validDestination()
-	d.URL = url
-	s, _ := testSender(t, nil, d, Config{Transport: NewFastTransport(HTTPOptions{RootCAs: pool}), Attempts: 1, Timeouts: []time.Duration{time.Minute}})
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(200*time.Millisecond, cancel)
-	done := make(chan *Result)
-	go func() { done <- s.Deliver(ctx, 0, []byte(docBody)) }()
-	select {
-	case res := <-done:
-		if res.Outcome != Interrupted {
-			t.Errorf("outcome %s", res.Outcome)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the request outlived its context by 10 s")
+	for _, row := range []faultRow{{name: "no answer", hang: true}, {name: "silent TLS", silent: true}, {name: "dropped SYN", dropSYN: true}} {
+		t.Run(row.name, func(t *testing.T) {
+			forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
+				d := validDestination()
+				d.URL = faultServer(t, ca, row)
+				s, _ := testSender(t, nil, d, Config{Transport: engine(HTTPOptions{RootCAs: pool}), Attempts: 1, Timeouts: []time.Duration{time.Minute}})
+				ctx, cancel := context.WithCancel(context.Background())
+				time.AfterFunc(200*time.Millisecond, cancel)
+				done := make(chan *Result)
+				go func() { done <- s.Deliver(ctx, 0, []byte(docBody)) }()
+				select {
+				case res := <-done:
+					if res.Outcome != Interrupted {
+						t.Errorf("outcome %s", res.Outcome)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("the request outlived its context by 10 s")
+				}
+			})
+		})
 	}
 }
