@@ -158,6 +158,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		}
 	}
 	e := ios.errPalette()
+	in.announce(ios)
 	fmt.Fprintf(ios.ErrOut, "auditing %s %s: %d checks; the ones that send bad data send one request each\n", in.dest.HTTPMethod(), in.dest.URL, len(names))
 	for _, line := range audit.Plan(names) {
 		fmt.Fprintf(ios.ErrOut, "%s\n", e.dim.Sprint("  "+line))
@@ -283,7 +284,7 @@ func (opts *auditOptions) templates() ([]audit.Template, error) {
 		}
 		defer lf.close()
 		for {
-			it, err := lf.src.Next()
+			it, err := lf.item()
 			if errors.Is(err, io.EOF) {
 				break
 			}

@@ -105,7 +105,7 @@ const maxConcurrency = 10_000
 
 func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	d.connectionFlags.register(fs)
-	fs.IntVarP(&d.concurrency, "concurrency", "c", concurrency, "messages in flight at once")
+	fs.VarP(newCountValue(&d.concurrency, concurrency), "concurrency", "c", "messages in flight at once")
 	fs.StringVar(&d.deadLetter, "dead-letter", "", "append undelivered messages to `FILE` (JSON lines that replay reads)")
 	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
 	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")

@@ -266,10 +266,15 @@ func (in *destinationInput) check(ios *IOStreams, relax bool) error {
 	if err != nil {
 		return configError(err)
 	}
+	return nil
+}
+
+// announce says, once every input has been read and before anything is sent, which plug UUID a
+// run without one uses.
+func (in *destinationInput) announce(ios *IOStreams) {
 	if in.generatedPlug {
 		fmt.Fprintf(ios.ErrOut, "plug UUID %s generated for this run (--plug-uuid keeps one)\n", in.dest.PlugUUID)
 	}
-	return nil
 }
 
 func countSet(vs ...string) int {

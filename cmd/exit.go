@@ -47,8 +47,15 @@ func configErrorf(format string, args ...any) error { return configError(fmt.Err
 // failed reports a failure the command has already shown in its output.
 var errFailed = &exitError{code: exitFailed}
 
-// failure reports a failure that has not been shown yet.
-func failure(err error) error { return &exitError{code: exitFailed, err: err} }
+// failure reports a failure that has not been shown yet; an error that carries its exit code
+// already (input that could not be read is a usage error) keeps it.
+func failure(err error) error {
+	var e *exitError
+	if errors.As(err, &e) {
+		return err
+	}
+	return &exitError{code: exitFailed, err: err}
+}
 
 // errInterrupted reports that the run was stopped; the summary has been printed.
 var errInterrupted = &exitError{code: exitInterrupted, err: errors.New("interrupted")}

@@ -121,6 +121,10 @@ type linesFeed struct {
 	warn  func(origin string, findings []senmlgen.Finding)
 	// unsent is the origin of a message read but given back, from which the rest was not sent.
 	unsent string
+	// first is the first item, read when the feed opens, so that input that cannot be read at
+	// all is refused before anything is said or sent; firstErr is what reading it gave.
+	first    *capture.Item
+	firstErr error
 }
 
 // readPayload reads the body of --payload: a file's exact bytes, or standard input's for "-".
@@ -146,31 +150,51 @@ func readInput(ios *IOStreams, what, path string) (body []byte, where string, er
 }
 
 func openLinesFeed(path string, stdin io.Reader) (*linesFeed, error) {
+	var lf *linesFeed
 	if path == "-" {
-		return &linesFeed{src: capture.Lines("standard input", stdin, nil), where: "standard input"}, nil
+		lf = &linesFeed{src: capture.Lines("standard input", stdin, nil), where: "standard input"}
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, configErrorf("--payloads: %v", pathError(err))
+		}
+		if st, err := f.Stat(); err == nil && st.IsDir() {
+			f.Close()
+			return nil, configErrorf("--payloads: %s is a folder, not a file of bodies", path)
+		}
+		lf = &linesFeed{src: capture.Lines(path, f, f), where: path}
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, configErrorf("--payloads: %v", pathError(err))
+	it, err := lf.src.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		lf.src.Close()
+		return nil, configErrorf("--payloads: %v", err)
 	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		f.Close()
-		return nil, configErrorf("--payloads: %s is a folder, not a file of bodies", path)
+	lf.first, lf.firstErr = &it, err
+	return lf, nil
+}
+
+// item returns the next line's item: first the one read when the feed opened.
+func (f *linesFeed) item() (capture.Item, error) {
+	if f.first != nil {
+		it, err := *f.first, f.firstErr
+		f.first = nil
+		return it, err
 	}
-	return &linesFeed{src: capture.Lines(path, f, f), where: path}, nil
+	return f.src.Next()
 }
 
 func (f *linesFeed) next() (message, error) {
 	if f.done {
 		return message{}, io.EOF
 	}
-	it, err := f.src.Next()
+	it, err := f.item()
 	if err != nil {
 		f.done = true
 		if errors.Is(err, io.EOF) {
 			return message{}, io.EOF
 		}
-		return message{}, fmt.Errorf("after line %d: %w", f.line, err)
+		// Input thingsim cannot read is a usage error, as it is when found before the run.
+		return message{}, configErrorf("--payloads: %v", err)
 	}
 	f.line = it.Line
 	origin := fmt.Sprintf("line %d of %s", it.Line, f.where)

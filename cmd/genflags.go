@@ -28,7 +28,7 @@ type generatorFlags struct {
 }
 
 func (g *generatorFlags) register(fs *pflag.FlagSet) {
-	fs.IntVar(&g.devices, "devices", 1, "number of devices; packs go to them in turn")
+	fs.Var(newCountValue(&g.devices, 1), "devices", "number of devices; packs go to them in turn")
 	fs.Uint64Var(&g.seed, "seed", 1, "random seed: the same seed and --now give the same packs")
 	fs.StringVar(&g.now, "now", "", "time of the first pack: Unix seconds or RFC 3339 (default the current time)")
 	fs.StringVar(&g.layout, "layout", "legacy", "pack layout: legacy (bn/bt record of their own) or merged")
@@ -155,30 +155,34 @@ func parseNow(s string) (time.Time, error) {
 	return t, nil
 }
 
-// countValue is a message count that reads 1000, 1_000 or 1e6.
-type countValue struct{ n *int64 }
+// countValue is a whole number that reads 1000, 1_000 or 1e6: a count of messages, devices,
+// workers or bytes. Its range is checked where it is used.
+type countValue[T int | int64] struct{ n *T }
 
-func newCountValue(p *int64, def int64) *countValue {
+func newCountValue[T int | int64](p *T, def T) *countValue[T] {
 	*p = def
-	return &countValue{p}
+	return &countValue[T]{p}
 }
 
-func (c *countValue) String() string { return strconv.FormatInt(*c.n, 10) }
-func (c *countValue) Type() string   { return "count" }
+func (c *countValue[T]) String() string { return strconv.FormatInt(int64(*c.n), 10) }
+func (c *countValue[T]) Type() string   { return "count" }
 
-func (c *countValue) Set(s string) error {
+func (c *countValue[T]) Set(s string) error {
 	clean := strings.ReplaceAll(s, "_", "")
 	if n, err := strconv.ParseInt(clean, 10, 64); err == nil {
 		if n < 0 {
 			return fmt.Errorf("%q is negative", s)
 		}
-		*c.n = n
+		*c.n = T(n)
 		return nil
 	}
 	x, err := strconv.ParseFloat(clean, 64)
-	if err != nil || x != math.Trunc(x) || x < 0 || x > math.MaxInt64/2 {
-		return fmt.Errorf("%q is not a whole number of messages (such as 100, 1_000 or 1e6)", s)
+	if err != nil || x != math.Trunc(x) || x < 0 {
+		return fmt.Errorf("%q is not a whole number (such as 100, 1_000 or 1e6)", s)
 	}
-	*c.n = int64(x)
+	if x > math.MaxInt64/2 {
+		return fmt.Errorf("%q is too large", s)
+	}
+	*c.n = T(x)
 	return nil
 }

@@ -75,7 +75,7 @@ or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exit
 	fs.IntVar(&opts.rejectStatus, "reject-status", 401, "answer to a missing or wrong token or an unknown plug UUID: 401 or 403")
 	fs.StringVar(&opts.respond, "respond", "", "answers to valid requests in order, the last repeating: 500,500,drop,200")
 	fs.DurationVar(&opts.delay, "delay", 0, "wait this long before every answer")
-	fs.Int64Var(&opts.maxBody, "max-body", receiver.DefaultMaxBody, "largest body in bytes; larger ones get 413")
+	fs.Var(newCountValue(&opts.maxBody, receiver.DefaultMaxBody), "max-body", "largest body in bytes; larger ones get 413")
 	fs.StringVar(&opts.capture, "capture", "", "append every request to `FILE` as a message record (JSON lines); a request that cannot be captured is answered 503")
 	fs.DurationVar(&opts.readTimeout, "read-timeout", receiver.DefaultReadTimeout, "longest time to read a request, head and body; a body not read in time is answered 400")
 	fs.StringArrayVar(&opts.redact, "redact-header", nil, "also redact header `NAME` in captures and output (repeatable), such as a custom API key header")

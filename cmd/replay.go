@@ -77,7 +77,7 @@ run exits 1 at the end (--strict stops at the first).`,
 	fs.BoolVar(&opts.keepHeaders, "keep-headers", false, "send the captured extra headers too (not the platform's own, not redacted ones)")
 	fs.BoolVar(&opts.strict, "strict", false, "stop at the first record that cannot be replayed")
 	fs.StringVar(&opts.checkSecret, "check-token-secret-file", "", "report whether each captured token is valid under the secret in `FILE`")
-	fs.Int64Var(&opts.limit, "limit", 0, "replay at most this many messages (0: all)")
+	fs.Var(newCountValue(&opts.limit, 0), "limit", "replay at most this many messages (0: all)")
 	fs.StringVar(&opts.filterDevice, "filter-device", "", "replay only packs of this base name (exact: urn:dev:DEVEUI:0123456789ABCDEF:)")
 	return c
 }

@@ -4,13 +4,16 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Main runs thingsim with the process's arguments and streams and returns the exit code.
@@ -54,7 +57,7 @@ Start with: thingsim demo`,
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v", err)
+		return usageErrorf("%v", flagError(err))
 	})
 	root.PersistentFlags().StringVar(&ios.ColorMode, "color", "auto", "colour human output: auto, always or never")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
@@ -89,3 +92,25 @@ func version() string {
 
 // userAgent is what requests carry unless --user-agent says otherwise.
 func userAgent() string { return "thingsim/" + version() }
+
+// flagError says what pflag found wrong with a flag's value in thingsim's words: the flag, the
+// value, and what it should be, without the parser's name.
+func flagError(err error) error {
+	var invalid *pflag.InvalidValueError
+	if !errors.As(err, &invalid) {
+		return err
+	}
+	name := "--" + invalid.GetFlag().Name
+	var num *strconv.NumError
+	switch {
+	case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange):
+		return fmt.Errorf("%s: %q is out of range", name, invalid.GetValue())
+	case errors.As(err, &num):
+		what := "a whole number"
+		if t := invalid.GetFlag().Value.Type(); t == "bool" {
+			what = "true or false"
+		}
+		return fmt.Errorf("%s: %q is not %s", name, invalid.GetValue(), what)
+	}
+	return fmt.Errorf("%s: %v", name, errors.Unwrap(invalid))
+}

@@ -4,6 +4,7 @@
 package bounded
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 )
@@ -19,6 +20,11 @@ const (
 	// Body bounds a payload: 1 MiB, the largest body receive accepts by default; the platform
 	// does not document its own limit.
 	Body = 1 << 20
+	// Record bounds a line of a capture or dead-letter file: a message record whose body is up to
+	// 48 MiB, in base64.
+	Record = 64 << 20
+	// Whole bounds a file replay reads whole: a HAR file, raw HTTP, a body file.
+	Whole = 64 << 20
 )
 
 // TooLargeError is the error of a read past its limit.
@@ -55,6 +61,36 @@ func Read(r io.Reader, name string, limit int64) ([]byte, error) {
 		return nil, &TooLargeError{Name: name, Limit: limit}
 	}
 	return b, nil
+}
+
+// LineTooLongError is the error of a line longer than its limit.
+type LineTooLongError struct {
+	Line  int // 1-based
+	Limit int64
+}
+
+func (e *LineTooLongError) Error() string {
+	return fmt.Sprintf("line %d is longer than %s", e.Line, Size(e.Limit))
+}
+
+// ReadLine reads r up to and including the next newline, failing with a *LineTooLongError (line
+// being the line's number, for the error) past limit bytes before it. At the end of r it returns
+// what is left, with io.EOF when nothing is.
+func ReadLine(r *bufio.Reader, line int, limit int64) ([]byte, error) {
+	var out []byte
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if int64(len(out)+len(chunk)) > limit+1 { // the newline is not counted
+			return nil, &LineTooLongError{Line: line, Limit: limit}
+		}
+		out = append(out, chunk...)
+		if err != bufio.ErrBufferFull {
+			if err == io.EOF && len(out) > 0 {
+				err = nil
+			}
+			return out, err
+		}
+	}
 }
 
 // Size writes a byte count in the largest binary unit that divides it: 64 KiB, 16 MiB, 1 GiB.

@@ -1,7 +1,9 @@
 package bounded
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,5 +53,27 @@ func TestFIFOWithoutWriter(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("reading a named pipe without a writer hangs")
+	}
+}
+
+func TestReadLine(t *testing.T) {
+	r := bufio.NewReaderSize(strings.NewReader("abc\n"+strings.Repeat("x", 40)+"\nlast"), 16)
+	if b, err := ReadLine(r, 1, 8); err != nil || string(b) != "abc\n" {
+		t.Fatalf("line 1: %q, %v", b, err)
+	}
+	_, err := ReadLine(r, 2, 39)
+	var long *LineTooLongError
+	if !errors.As(err, &long) || err.Error() != "line 2 is longer than 39 bytes" {
+		t.Fatalf("line 2: %v", err)
+	}
+	r = bufio.NewReaderSize(strings.NewReader(strings.Repeat("x", 40)+"\r\nlast"), 16)
+	if b, err := ReadLine(r, 1, 41); err != nil || len(b) != 42 {
+		t.Fatalf("a line of exactly the limit and CRLF: %d bytes, %v", len(b), err)
+	}
+	if b, err := ReadLine(r, 2, 41); err != nil || string(b) != "last" {
+		t.Fatalf("the last line, with no newline: %q, %v", b, err)
+	}
+	if _, err := ReadLine(r, 3, 41); err != io.EOF {
+		t.Fatalf("after the end: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -85,9 +86,13 @@ func Open(path string, stdin io.Reader) (Source, error) {
 		f.Close()
 		return binary(path), nil
 	}
-	data, err := io.ReadAll(br)
+	data, err := bounded.Read(br, path, bounded.Whole)
 	f.Close()
 	if err != nil {
+		var tooLarge *bounded.TooLargeError
+		if errors.As(err, &tooLarge) {
+			return nil, fmt.Errorf("%w: replay reads a HAR, raw HTTP or body file whole", err)
+		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return parseWhole(path, data), nil
@@ -105,10 +110,10 @@ func Parse(name string, data []byte) Source {
 }
 
 // sniffSize is how much of a file Open looks at to tell its format; maxLine how much it looks at
-// when the first line is longer: a record of a 1 MiB body, base64 and text, fits.
+// when the first line is longer: the longest record a capture may hold.
 const (
 	sniffSize = 64 << 10
-	maxLine   = 8 << 20
+	maxLine   = bounded.Record
 )
 
 // firstLineOpen reports whether head starts a JSON object whose line does not end in head.
@@ -265,12 +270,12 @@ func Lines(name string, r io.Reader, c io.Closer) Source {
 
 func (l *lines) Next() (Item, error) {
 	for {
-		b, err := l.r.ReadBytes('\n')
-		if len(b) == 0 && err != nil {
+		b, err := bounded.ReadLine(l.r, l.line+1, bounded.Body)
+		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return Item{}, io.EOF
 			}
-			return Item{}, fmt.Errorf("reading %s: %w", l.name, err)
+			return Item{}, readError(l.name, err)
 		}
 		l.line++
 		b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r"))
@@ -331,3 +336,13 @@ func (d *dir) Next() (Item, error) {
 
 func (d *dir) Kind() string { return "a folder of body files" }
 func (d *dir) Close() error { return nil }
+
+// readError names the source of a read error: "reading NAME: ..." for an I/O error, "NAME: line N
+// is longer than ..." for a line past its limit.
+func readError(name string, err error) error {
+	var long *bounded.LineTooLongError
+	if errors.As(err, &long) {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return fmt.Errorf("reading %s: %w", name, err)
+}

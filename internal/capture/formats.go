@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -30,12 +31,12 @@ func newRecords(name string, r *bufio.Reader, c io.Closer) *records {
 
 func (s *records) Next() (Item, error) {
 	for {
-		b, err := s.r.ReadBytes('\n')
-		if len(b) == 0 && err != nil {
+		b, err := bounded.ReadLine(s.r, s.line+1, bounded.Record)
+		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return Item{}, io.EOF
 			}
-			return Item{}, fmt.Errorf("reading %s: %w", s.name, err)
+			return Item{}, readError(s.name, err)
 		}
 		s.line++
 		b = bytes.TrimRight(b, "\r\n")
