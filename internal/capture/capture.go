@@ -69,13 +69,22 @@ func Open(path string, stdin io.Reader) (Source, error) {
 	if err != nil {
 		return nil, pathErr(err)
 	}
-	br := bufio.NewReaderSize(f, sniffSize)
+	// A file is read as it was when opened: a capture that grows while it is replayed (into the
+	// receiver that writes it) would otherwise never end.
+	var r io.Reader = f
+	if st.Mode().IsRegular() {
+		r = io.LimitReader(f, st.Size())
+	}
+	br := bufio.NewReaderSize(r, sniffSize)
 	head, _ := br.Peek(sniffSize)
 	if len(head) == sniffSize && firstLineOpen(head) {
 		// The first line goes on past what was looked at, as a record holding a large body does:
 		// look at the whole line, so that a long capture is not taken for one body.
 		if _, err := f.Seek(0, io.SeekStart); err == nil {
-			br = bufio.NewReaderSize(f, maxLine)
+			if st.Mode().IsRegular() {
+				r = io.LimitReader(f, st.Size())
+			}
+			br = bufio.NewReaderSize(r, maxLine)
 			head, _ = br.Peek(maxLine)
 		}
 	}

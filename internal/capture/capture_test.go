@@ -287,3 +287,32 @@ func TestOpenLongRecords(t *testing.T) {
 		t.Fatalf("kind %q, %d items, %d problems", s.Kind(), len(g.items), len(g.problems))
 	}
 }
+
+// TestOpenGrowingCapture: a capture that grows while it is read (replayed into the receiver that
+// writes it) is read as it was when opened.
+func TestOpenGrowingCapture(t *testing.T) {
+	rec := sender.MessageRecord{Time: "t", Token: "tok"}
+	rec.SetBody([]byte(`[{"bn":"urn:dev:x:"}]`))
+	line, _ := rec.MarshalLine()
+	p := filepath.Join(t.TempDir(), "capture.jsonl")
+	os.WriteFile(p, bytes.Repeat(line, 3), 0o644)
+	s, err := Open(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	for ; n < 100; n++ {
+		if _, err := s.Next(); err != nil {
+			break
+		}
+		f.Write(line)
+	}
+	if n != 3 {
+		t.Fatalf("read %d records of a capture of 3 that grew by one each", n)
+	}
+}
