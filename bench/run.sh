@@ -5,6 +5,8 @@
 # million-message run and how well an open-loop rate is held.
 #
 #   bench/run.sh [ROUNDS] [SECONDS]        (default 3 rounds of 10 s; CI does not run this)
+#   BENCH_RATES="0 2000" bench/run.sh     (the paces: 0 is the closed loop; default 0 200 2000 20000)
+#   BENCH_EXTRA=0 bench/run.sh            (without the million-message and 30 s open-loop runs)
 #
 # Needs Go, GNU time (/usr/bin/time), jq and bc; vegeta is installed with go install.
 set -euo pipefail
@@ -43,16 +45,21 @@ Content-type: application/json
 TARGETS
 
 load() { awk '{print $1}' /proc/loadavg; }
+# A round of either tool: closed loop at $conc in flight when RATE is 0, otherwise RATE a second.
 round_thingsim() {
+  local rate=${1:-0} pace=(--concurrency $conc)
+  [ "$rate" != 0 ] && pace=(--rate "$rate/s")
   /usr/bin/time -f '%U %S %M' -o time.txt ./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret \
-    --plug-uuid "$plug" --devices 5000 --concurrency $conc --duration "${secs}s" --output json --message-lines none 2>/dev/null |
+    --plug-uuid "$plug" --devices 5000 "${pace[@]}" --duration "${secs}s" --output json --message-lines none 2>/dev/null |
     tail -n 1 > summary.json
   read -r user sys rss < time.txt
   msgs=$(jq .delivered summary.json); rate=$(jq .rate summary.json)
   echo "$rate $(echo "($user + $sys) * 1000000 / $msgs" | bc -l) $rss $msgs"
 }
 round_vegeta() {
-  /usr/bin/time -f '%U %S %M' -o time.txt ./vegeta attack -targets targets.txt -rate 0 -workers $conc -max-workers $conc \
+  local rate=${1:-0} pace=(-rate 0 -workers $conc -max-workers $conc)
+  [ "$rate" != 0 ] && pace=(-rate "$rate/s")
+  /usr/bin/time -f '%U %S %M' -o time.txt ./vegeta attack -targets targets.txt "${pace[@]}" \
     -duration "${secs}s" -http2=false -keepalive=true -root-certs ca.pem > results.bin
   ./vegeta report -type json < results.bin > report.json
   read -r user sys rss < time.txt
@@ -60,23 +67,33 @@ round_vegeta() {
   echo "$rate $(echo "($user + $sys) * 1000000 / $msgs" | bc -l) $rss $msgs"
 }
 
-printf '\n%-6s %-9s %12s %14s %10s %6s\n' round tool msgs/s "cpu µs/msg" "rss KB" load
-ratios_rate=() ratios_cpu=()
-for r in $(seq "$rounds"); do
-  l1=$(load); read -r t_rate t_cpu t_rss t_msgs < <(round_thingsim)
-  l2=$(load); read -r v_rate v_cpu v_rss v_msgs < <(round_vegeta)
-  printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" thingsim "$t_rate" "$t_cpu" "$t_rss" "$l1"
-  printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" vegeta "$v_rate" "$v_cpu" "$v_rss" "$l2"
-  if (( $(echo "$l1 > 3 || $l2 > 3" | bc -l) )); then
-    echo "       (round $r: the machine was busy before it started, load $l1/$l2; its figures are suspect)"
-  fi
-  ratios_rate+=("$(echo "$t_rate / $v_rate" | bc -l)")
-  ratios_cpu+=("$(echo "$t_cpu / $v_cpu" | bc -l)")
-done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-printf '\nmedian of paired ratios, thingsim / vegeta: throughput %.2fx (goal >= 1.5), CPU per message %.2fx (goal <= 0.5)\n' \
-  "$(median "${ratios_rate[@]}")" "$(median "${ratios_cpu[@]}")"
+# Paired rounds at one pace (0: closed loop), alternating the tools; prints each round and the
+# medians of the paired ratios.
+paired() {
+  local rate=$1 r l1 l2 t_rate t_cpu t_rss t_msgs v_rate v_cpu v_rss v_msgs
+  local ratios_rate=() ratios_cpu=()
+  if [ "$rate" = 0 ]; then echo; echo "closed loop, $conc in flight:"; else echo; echo "open loop, $rate/s:"; fi
+  printf '%-6s %-9s %12s %14s %10s %6s\n' round tool msgs/s "cpu µs/msg" "rss KB" load
+  for r in $(seq "$rounds"); do
+    l1=$(load); read -r t_rate t_cpu t_rss t_msgs < <(round_thingsim "$rate")
+    l2=$(load); read -r v_rate v_cpu v_rss v_msgs < <(round_vegeta "$rate")
+    printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" thingsim "$t_rate" "$t_cpu" "$t_rss" "$l1"
+    printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" vegeta "$v_rate" "$v_cpu" "$v_rss" "$l2"
+    if (( $(echo "$l1 > 3 || $l2 > 3" | bc -l) )); then
+      echo "       (round $r: the machine was busy before it started, load $l1/$l2; its figures are suspect)"
+    fi
+    ratios_rate+=("$(echo "$t_rate / $v_rate" | bc -l)")
+    ratios_cpu+=("$(echo "$t_cpu / $v_cpu" | bc -l)")
+  done
+  printf 'median of paired ratios, thingsim / vegeta: throughput %.2fx, CPU per message %.2fx (goal <= 0.5)\n' \
+    "$(median "${ratios_rate[@]}")" "$(median "${ratios_cpu[@]}")"
+}
+for rate in ${BENCH_RATES:-0 200 2000 20000}; do
+  paired "$rate"
+done
 
+if [ "${BENCH_EXTRA:-1}" = 1 ]; then
 echo
 echo "a million messages at concurrency $conc (memory):"
 /usr/bin/time -f '%M' -o time.txt ./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret --plug-uuid "$plug" \
@@ -89,6 +106,7 @@ echo "open loop, 2000/s for 30 s:"
   --rate 2000/s --duration 30s --output json --message-lines none 2>/dev/null | tail -n 1 > summary.json
 jq -r '"  sent \(.messages) (60000 scheduled) at \(.rate)/s, delivered \(.delivered); latency p50 \(.latency_ms.p50) p90 \(.latency_ms.p90) p99 \(.latency_ms.p99) p99.9 \(.latency_ms.p99_9) max \(.latency_ms.max) ms"' summary.json
 
+fi
 kill -TERM "$receiver"; wait "$receiver" 2>/dev/null || true
 echo
 echo "receiver: $(cat receiver.out)"

@@ -7,12 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/thingsim/thingsim/internal/load"
+	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -80,10 +78,19 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	report.stop = stopRun
-	feedErr := deliverAll(runCtx, s, f, runOptions{concurrency: d.concurrency, rate: d.rate.perSecond, jitter: d.rate.jitter,
-		duration: d.duration, grace: d.grace}, func(w int, res *sender.Result, m message, latency time.Duration) {
-		report.message(w, res, m, latency)
-	})
+	t := s.Template()
+	engine := run.Engine[message, *sender.Result]{
+		Options: run.Options{Concurrency: d.concurrency, Rate: d.rate.perSecond, Jitter: d.rate.jitter, Duration: d.duration, Grace: d.grace},
+		Feed:    engineFeed{f},
+		Deliver: func(ctx context.Context, m message) *sender.Result {
+			return s.DeliverRequest(ctx, m.index, request(t, m))
+		},
+		Done: func(w int, m message, res *sender.Result, latency time.Duration) {
+			report.message(w, res, m, latency)
+			m.release()
+		},
+	}
+	feedErr := engine.Run(runCtx)
 	if progress != nil {
 		progress.stop()
 	}
@@ -104,7 +111,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 
 // writeLatencyReports writes --latency-csv and --plot.
 func writeLatencyReports(r *runReport, csvPath, plotPath, url string) error {
-	lat := r.totals().lat
+	lat := r.totals().Latency
 	for _, out := range []struct {
 		path  string
 		write func(io.Writer) error
@@ -141,128 +148,13 @@ func request(t *sender.Template, m message) *sender.Request {
 	return t.Build(m.body, m.overrides)
 }
 
-// runOptions shape a run: how many messages are in flight, whether they leave on a schedule
-// (open loop, rate > 0) or as fast as answered (closed loop), for how long, and how long messages
-// in flight may finish after an interrupt.
-type runOptions struct {
-	concurrency int
-	rate        float64
-	jitter      bool
-	duration    time.Duration
-	grace       time.Duration
-	now         func() time.Time // default time.Now
-}
+// engineFeed is a feed as the engine takes it.
+type engineFeed struct{ f feed }
 
-// job is a message with the time it was meant to leave.
-type job struct {
-	m        message
-	intended time.Time
-}
+func (e engineFeed) Next() (message, error) { return e.f.next() }
 
-// deliverAll sends the feed's messages until it ends, the duration is over or ctx is done, and
-// hands every result to done with the worker's number and its latency: in an open loop from the
-// intended send time, so that a message that waited for a free worker counts its wait and a slow
-// endpoint cannot hide its queueing; in a closed loop from its first attempt's start, so that a
-// message does not count the wait for the one before it. After ctx is done, messages in flight
-// get the grace period. It returns the feed's error, if reading it failed.
-func deliverAll(ctx context.Context, s *sender.Sender, f feed, o runOptions, done func(w int, res *sender.Result, m message, latency time.Duration)) error {
-	if o.now == nil {
-		o.now = time.Now
-	}
-	// Deliveries outlive ctx by the grace period.
-	deliverCtx, cancelDeliveries := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelDeliveries()
-	stopGrace := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(o.grace)
-		go func() {
-			defer t.Stop()
-			select {
-			case <-t.C:
-				cancelDeliveries()
-			case <-deliverCtx.Done():
-			}
-		}()
-	})
-	defer stopGrace()
-
-	queue := 0
-	if o.rate > 0 {
-		queue = 4096 // scheduled messages wait here when every worker is busy
-	}
-	start := o.now()
-	var schedule *load.Schedule
-	if o.rate > 0 {
-		schedule = load.NewSchedule(start, o.rate, o.jitter, uint64(start.UnixNano()))
-	}
-	jobs := make(chan job, queue)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var unsent []message // taken from the queue after the signal: never started
-	t := s.Template()
-	for w := range o.concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				if ctx.Err() != nil {
-					// After a signal no message starts; those in flight finish within the grace.
-					mu.Lock()
-					unsent = append(unsent, j.m)
-					mu.Unlock()
-					continue
-				}
-				res := s.DeliverRequest(deliverCtx, j.m.index, request(t, j.m))
-				latency := res.Latency // closed loop: from the first attempt's start
-				if schedule != nil {
-					latency = o.now().Sub(j.intended) // open loop: from the intended send time
-				}
-				done(w, res, j.m, latency)
-				j.m.release()
-			}
-		}()
-	}
-	var feedErr error
-feeding:
-	for k := int64(0); ctx.Err() == nil; k++ {
-		intended := o.now()
-		if schedule != nil {
-			intended = schedule.At(k)
-		}
-		if o.duration > 0 && intended.Sub(start) >= o.duration {
-			break
-		}
-		m, err := f.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				feedErr = err
-			}
-			break
-		}
-		if wait := intended.Sub(o.now()); wait > 0 {
-			timer := time.NewTimer(wait)
-			select {
-			case <-timer.C:
-			case <-ctx.Done():
-				timer.Stop()
-				f.unread(m)
-				break feeding
-			}
-		}
-		select {
-		case jobs <- job{m: m, intended: intended}:
-		case <-ctx.Done():
-			f.unread(m)
-			break feeding
-		}
-	}
-	close(jobs)
-	wg.Wait()
-	// Given back latest first, so that a feed that names the first unsent message names the
-	// earliest; the feeding loop gave back the one it held, which came after all of these.
-	sort.Slice(unsent, func(a, b int) bool { return unsent[a].index > unsent[b].index })
-	for _, m := range unsent {
-		f.unread(m)
-		m.release()
-	}
-	return feedErr
+// Unread gives a message back to the feed; its body, if pooled, is not kept.
+func (e engineFeed) Unread(m message) {
+	e.f.unread(m)
+	m.release()
 }

@@ -149,7 +149,7 @@ func TestLoadInterruptLosesNoResult(t *testing.T) {
 
 // TestOpenLoopRun: 400 messages at 2000/s take about 0.2 s and all arrive; the summary
 // reports latencies from the intended send times. (No timing is asserted: the schedule's own
-// arithmetic is unit-tested in internal/load.)
+// arithmetic is unit-tested in internal/run.)
 func TestOpenLoopRun(t *testing.T) {
 	e, dir := newCountingEndpoint(t, "Kp7#ThingsTestSecret:2024/abcXYZ!")
 	ios, out, errOut := testStreams()

@@ -45,14 +45,14 @@ func startProgress(ios *IOStreams, r *runReport, total int64, duration time.Dura
 				return
 			case now := <-tick.C:
 				t := r.totals()
-				rate := float64(t.messages-last) / now.Sub(lastAt).Seconds()
-				last, lastAt = t.messages, now
-				failed := t.messages - t.outcomes[sender.Delivered]
-				bar.Describe(fmt.Sprintf("%.0f/s · ✓ %d ✗ %d · p99 %s", rate, t.outcomes[sender.Delivered], failed, formatDuration(t.lat.Quantile(0.99))))
+				rate := float64(t.Messages-last) / now.Sub(lastAt).Seconds()
+				last, lastAt = t.Messages, now
+				failed := t.Messages - t.Outcomes[sender.Delivered]
+				bar.Describe(fmt.Sprintf("%.0f/s · ✓ %d ✗ %d · p99 %s", rate, t.Outcomes[sender.Delivered], failed, formatDuration(t.Latency.Quantile(0.99))))
 				if byTime {
 					bar.Set64(int64(now.Sub(start) / time.Second))
 				} else {
-					bar.Set64(t.messages)
+					bar.Set64(t.Messages)
 				}
 			}
 		}

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/thingsim/thingsim/internal/load"
+	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -35,73 +35,15 @@ type runReport struct {
 	// stop ends the run when a dead letter cannot be kept: sending more would lose more.
 	stop func()
 
-	tallyMu sync.Mutex
-	tallies []*tally
-}
-
-// tally is one worker's counts.
-type tally struct {
-	mu       sync.Mutex
-	messages int64
-	outcomes map[sender.Outcome]int64
-	attempts int64
-	statuses map[int]int64
-	errors   map[sender.ErrorKind]int64
-	lat      *load.Latencies
-	// lastDeparture is when the last message to leave made its first attempt.
-	lastDeparture time.Time
-}
-
-func newTally() *tally {
-	return &tally{outcomes: map[sender.Outcome]int64{}, statuses: map[int]int64{}, errors: map[sender.ErrorKind]int64{}, lat: load.NewLatencies()}
-}
-
-// add merges o into t; t's lock is held by the caller or t is private.
-func (t *tally) add(o *tally) {
-	t.messages += o.messages
-	t.attempts += o.attempts
-	for k, v := range o.outcomes {
-		t.outcomes[k] += v
-	}
-	for k, v := range o.statuses {
-		t.statuses[k] += v
-	}
-	for k, v := range o.errors {
-		t.errors[k] += v
-	}
-	t.lat.Merge(o.lat)
-	if o.lastDeparture.After(t.lastDeparture) {
-		t.lastDeparture = o.lastDeparture
-	}
+	tallies run.Tallies
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
 	return &runReport{ios: ios, json: jsonOut, lines: "all", out: ios.Out, started: time.Now()}
 }
 
-// worker returns the tally of worker w, making it on first use.
-func (r *runReport) worker(w int) *tally {
-	r.tallyMu.Lock()
-	defer r.tallyMu.Unlock()
-	for len(r.tallies) <= w {
-		r.tallies = append(r.tallies, newTally())
-	}
-	return r.tallies[w]
-}
-
 // totals merges every worker's tally.
-func (r *runReport) totals() *tally {
-	sum := newTally()
-	r.tallyMu.Lock()
-	ts := append([]*tally(nil), r.tallies...)
-	r.tallyMu.Unlock()
-	for _, t := range ts {
-		t.mu.Lock()
-		sum.add(t)
-		t.mu.Unlock()
-	}
-	return sum
-}
+func (r *runReport) totals() *run.Tally { return r.tallies.Totals() }
 
 type attemptEvent struct {
 	Event      string  `json:"event"`
@@ -182,25 +124,7 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 // message reports a message's outcome, counted by worker w with the latency measured for it,
 // and keeps it as a dead letter when it was not delivered.
 func (r *runReport) message(w int, res *sender.Result, m message, latency time.Duration) {
-	t := r.worker(w)
-	t.mu.Lock()
-	t.messages++
-	t.outcomes[res.Outcome]++
-	t.attempts += int64(len(res.Attempts))
-	if len(res.Attempts) > 0 && res.Attempts[0].Start.After(t.lastDeparture) {
-		t.lastDeparture = res.Attempts[0].Start
-	}
-	for _, a := range res.Attempts {
-		if a.Status() != 0 {
-			t.statuses[a.Status()]++
-		} else if a.Kind != "" && a.Kind != sender.KindInterrupted {
-			t.errors[a.Kind]++
-		}
-	}
-	if res.Outcome != sender.Interrupted {
-		t.lat.Record(latency)
-	}
-	t.mu.Unlock()
+	r.tallies.Count(w, res, latency)
 
 	failed := res.Outcome != sender.Delivered
 	if failed && (res.Outcome == sender.Discarded || res.Outcome == sender.Interrupted) {
@@ -273,26 +197,26 @@ func (r *runReport) summary(notSent string) bool {
 	elapsed := time.Since(r.started)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	lat := latencySummary{P50: sender.MillisOf(t.lat.Quantile(0.50)), P90: sender.MillisOf(t.lat.Quantile(0.90)),
-		P99: sender.MillisOf(t.lat.Quantile(0.99)), P999: sender.MillisOf(t.lat.Quantile(0.999)), Max: sender.MillisOf(t.lat.Max())}
-	delivered := t.outcomes[sender.Delivered]
-	ok := delivered == t.messages && r.deadErr == nil
+	lat := latencySummary{P50: sender.MillisOf(t.Latency.Quantile(0.50)), P90: sender.MillisOf(t.Latency.Quantile(0.90)),
+		P99: sender.MillisOf(t.Latency.Quantile(0.99)), P999: sender.MillisOf(t.Latency.Quantile(0.999)), Max: sender.MillisOf(t.Latency.Max())}
+	delivered := t.Outcomes[sender.Delivered]
+	ok := delivered == t.Messages && r.deadErr == nil
 	// The achieved send rate: the messages that left, over the time from the run's first intended
 	// send to the last departure; the answers after it are not the sender's pace.
-	rate, span := 0.0, t.lastDeparture.Sub(r.started)
+	rate, span := 0.0, t.LastDeparture.Sub(r.started)
 	if span > 0 {
-		rate = float64(t.messages) / span.Seconds()
+		rate = float64(t.Messages) / span.Seconds()
 	}
 	if r.json {
-		ev := summaryEvent{Event: "summary", Messages: t.messages, Delivered: delivered,
-			UnexpectedStatus: t.outcomes[sender.UnexpectedStatus], Discarded: t.outcomes[sender.Discarded],
-			Interrupted: t.outcomes[sender.Interrupted], Attempts: t.attempts, Retries: t.attempts - t.messages,
+		ev := summaryEvent{Event: "summary", Messages: t.Messages, Delivered: delivered,
+			UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus], Discarded: t.Outcomes[sender.Discarded],
+			Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts, Retries: t.Attempts - t.Messages,
 			Statuses: map[string]int64{}, Errors: map[string]int64{}, LatencyMS: lat,
 			DurationS: math.Round(elapsed.Seconds()*1000) / 1000, Rate: math.Round(rate*10) / 10, NotSent: notSent, DeadLetters: r.dead}
-		for code, n := range t.statuses {
+		for code, n := range t.Statuses {
 			ev.Statuses[fmt.Sprint(code)] = n
 		}
-		for kind, n := range t.errors {
+		for kind, n := range t.Errors {
 			ev.Errors[string(kind)] = n
 		}
 		r.writeJSON(ev)
@@ -303,7 +227,7 @@ func (r *runReport) summary(notSent string) bool {
 			outcome sender.Outcome
 			name    string
 		}{{sender.UnexpectedStatus, "unexpected status"}, {sender.Discarded, "discarded"}, {sender.Interrupted, "interrupted"}} {
-			if n := t.outcomes[o.outcome]; n > 0 || o.outcome != sender.Interrupted {
+			if n := t.Outcomes[o.outcome]; n > 0 || o.outcome != sender.Interrupted {
 				parts = append(parts, fmt.Sprintf("%d %s", n, o.name))
 			}
 		}
@@ -311,22 +235,22 @@ func (r *runReport) summary(notSent string) bool {
 		if !ok {
 			mark = p.bad.Sprint("✗")
 		}
-		fmt.Fprintf(r.out, "%s %d message%s: %s (%d attempt%s)\n", mark, t.messages, plural(int(t.messages)), strings.Join(parts, ", "), t.attempts, plural(int(t.attempts)))
-		if t.lat.Count() > 0 {
+		fmt.Fprintf(r.out, "%s %d message%s: %s (%d attempt%s)\n", mark, t.Messages, plural(int(t.Messages)), strings.Join(parts, ", "), t.Attempts, plural(int(t.Attempts)))
+		if t.Latency.Count() > 0 {
 			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))
 		}
-		if t.messages > 1 {
-			fmt.Fprintf(r.out, "  %.1f messages/s sent over %s; %d retr%s\n", rate, span.Round(time.Millisecond), t.attempts-t.messages, pluralY(t.attempts-t.messages))
+		if t.Messages > 1 {
+			fmt.Fprintf(r.out, "  %.1f messages/s sent over %s; %d retr%s\n", rate, span.Round(time.Millisecond), t.Attempts-t.Messages, pluralY(t.Attempts-t.Messages))
 		}
-		if len(t.statuses) > 0 || len(t.errors) > 0 {
-			fmt.Fprintf(r.out, "  answers %s\n", countList(t.statuses, t.errors))
+		if len(t.Statuses) > 0 || len(t.Errors) > 0 {
+			fmt.Fprintf(r.out, "  answers %s\n", countList(t.Statuses, t.Errors))
 		}
 	}
 	e := r.ios.errPalette()
 	if notSent != "" {
 		fmt.Fprintf(r.ios.ErrOut, "%s not sent: %s\n", e.warn.Sprint("stopped:"), notSent)
 	}
-	undelivered := t.outcomes[sender.Discarded] + t.outcomes[sender.Interrupted]
+	undelivered := t.Outcomes[sender.Discarded] + t.Outcomes[sender.Interrupted]
 	switch {
 	case r.dead > 0:
 		fmt.Fprintf(r.ios.ErrOut, "%d undelivered message%s kept in %s\n", r.dead, plural(r.dead), r.deadPath)

@@ -71,6 +71,10 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		DisablePathNormalizing:        true,
 		MaxResponseBodySize:           maxDrain,
 		MaxIdleConnDuration:           90 * time.Second,
+		// The connection used last is used next: at a rate below what one connection carries,
+		// one or two stay busy and warm, and the others time out, instead of every connection
+		// being woken in turn.
+		ConnPoolStrategy: fasthttp.LIFO,
 	}
 	d := fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout, conns: &t.conns}
 	if t.opts.Proxy != nil {

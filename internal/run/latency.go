@@ -1,7 +1,4 @@
-// Package load holds what a load run needs beyond the sender: a schedule of intended send times
-// (open loop, so that a slow endpoint cannot hide its queueing), and latency histograms of constant
-// memory with their percentile reports.
-package load
+package run
 
 import (
 	"fmt"

@@ -1,0 +1,172 @@
+// Package run is thingsim's load engine. It takes messages from a feed and delivers them, as fast
+// as they are answered (closed loop) or at a fixed rate whatever the endpoint does (open loop),
+// measures their latency honestly in each mode, and counts their outcomes per worker in tallies
+// merged for reports; its latency histograms have constant memory. The commands turn its results
+// into text or JSON; the engine prints nothing.
+package run
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Feed yields a run's messages in order. Next returns io.EOF after the last one; any other error
+// ends the run and is returned by Run. Unread gives back a message the run took but did not start.
+// The engine calls Next from one worker at a time.
+type Feed[M any] interface {
+	Next() (M, error)
+	Unread(M)
+}
+
+// Options shape a run.
+type Options struct {
+	// Concurrency is how many messages may be in flight at once: the number of workers.
+	Concurrency int
+	// Rate, when positive, sends that many messages a second on a fixed schedule (open loop);
+	// zero sends each as soon as a worker is free (closed loop).
+	Rate float64
+	// Jitter puts each scheduled message at a random point of its slot, as a fleet of devices on
+	// their own clocks sends; the times never go back.
+	Jitter bool
+	// Duration, when positive, stops starting messages after that long.
+	Duration time.Duration
+	// Grace is how long messages in flight may go on once the run's context ends.
+	Grace time.Duration
+	// Clock is the engine's time; nil is the real clock.
+	Clock Clock
+}
+
+// Engine runs messages of type M through Deliver, which returns an R, and hands each result to
+// Done.
+type Engine[M, R any] struct {
+	Options
+	Feed Feed[M]
+	// Deliver sends one message: all its attempts. Its context ends Grace after the run's.
+	Deliver func(ctx context.Context, m M) R
+	// Done receives each delivered message's result, with the worker that sent it (0 to
+	// Concurrency-1) and its latency: in a closed loop from the moment Deliver started it, so
+	// that a message does not count the wait for the one before it; in an open loop from its
+	// intended send time, so that a message that waited for a free worker counts the wait and a
+	// slow endpoint cannot hide its queueing. Calls come from the workers, concurrently.
+	Done func(worker int, m M, r R, latency time.Duration)
+}
+
+// Run delivers the feed's messages until it ends, Duration is over or ctx ends. After ctx ends no
+// message starts: those taken from the feed and not started are given back to it (the latest
+// first, so that the earliest is the last given back), and those in flight have Grace to finish.
+// It returns the feed's error, if reading it failed.
+func (e *Engine[M, R]) Run(ctx context.Context) error {
+	clock := e.Clock
+	if clock == nil {
+		clock = Real
+	}
+	deliverCtx, cancelDeliveries := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelDeliveries()
+	stopGrace := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(e.Grace, cancelDeliveries)
+		context.AfterFunc(deliverCtx, func() { t.Stop() })
+	})
+	defer stopGrace()
+
+	start := clock.Now()
+	var schedule *Schedule
+	if e.Rate > 0 {
+		schedule = NewSchedule(start, e.Rate, e.Jitter, uint64(start.UnixNano()))
+	}
+	c := claims[M]{feed: e.Feed, schedule: schedule, start: start, duration: e.Duration, clock: clock}
+	var wg sync.WaitGroup
+	for w := range max(e.Concurrency, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sleeper := clock.Sleeper()
+			defer sleeper.Stop()
+			for ctx.Err() == nil {
+				cl, ok := c.next()
+				if !ok {
+					return
+				}
+				if schedule != nil && !sleeper.Until(ctx, cl.intended) || ctx.Err() != nil {
+					// After the run's end no message starts; those in flight finish within Grace.
+					c.giveBack(cl)
+					return
+				}
+				begin := clock.Now()
+				r := e.Deliver(deliverCtx, cl.m)
+				end := clock.Now()
+				latency := end.Sub(begin)
+				if schedule != nil {
+					latency = end.Sub(cl.intended)
+				}
+				e.Done(w, cl.m, r, latency)
+			}
+		}()
+	}
+	wg.Wait()
+	sort.Slice(c.unsent, func(a, b int) bool { return c.unsent[a].k > c.unsent[b].k })
+	for _, cl := range c.unsent {
+		e.Feed.Unread(cl.m)
+	}
+	return c.err
+}
+
+// claim is a message a worker took from the feed: the k-th of the run, meant to leave at intended.
+type claim[M any] struct {
+	m        M
+	k        int64
+	intended time.Time
+}
+
+// claims hands out the feed's messages to the workers, in order, with their intended times.
+type claims[M any] struct {
+	mu       sync.Mutex
+	feed     Feed[M]
+	schedule *Schedule
+	start    time.Time
+	duration time.Duration
+	clock    Clock
+	k        int64
+	done     bool
+	err      error
+	unsent   []claim[M]
+}
+
+// next takes the next message, or says there is none: the feed ended or failed, or the run's
+// duration is over.
+func (c *claims[M]) next() (claim[M], bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return claim[M]{}, false
+	}
+	intended := c.clock.Now()
+	if c.schedule != nil {
+		intended = c.schedule.At(c.k)
+	}
+	if c.duration > 0 && intended.Sub(c.start) >= c.duration {
+		c.done = true
+		return claim[M]{}, false
+	}
+	m, err := c.feed.Next()
+	if err != nil {
+		c.done = true
+		if !errors.Is(err, io.EOF) {
+			c.err = err
+		}
+		return claim[M]{}, false
+	}
+	cl := claim[M]{m: m, k: c.k, intended: intended}
+	c.k++
+	return cl, true
+}
+
+// giveBack keeps a message that was taken but not started, for the feed.
+func (c *claims[M]) giveBack(cl claim[M]) {
+	c.mu.Lock()
+	c.unsent = append(c.unsent, cl)
+	c.mu.Unlock()
+}

@@ -1,0 +1,103 @@
+package run
+
+import (
+	"sync"
+	"time"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// Tally counts the outcomes of messages: one per worker, merged for progress and summaries, so
+// that the hot path shares no lock with the other workers.
+type Tally struct {
+	Messages int64
+	Attempts int64
+	Outcomes map[sender.Outcome]int64
+	Statuses map[int]int64              // the answers of every attempt
+	Errors   map[sender.ErrorKind]int64 // attempts without an answer, by kind; interrupts are not counted
+	Latency  *Latencies                 // of every message not interrupted
+	// LastDeparture is when the last message to leave made its first attempt.
+	LastDeparture time.Time
+}
+
+// NewTally returns an empty tally.
+func NewTally() *Tally {
+	return &Tally{Outcomes: map[sender.Outcome]int64{}, Statuses: map[int]int64{}, Errors: map[sender.ErrorKind]int64{}, Latency: NewLatencies()}
+}
+
+// Count counts one message's result and the latency measured for it.
+func (t *Tally) Count(res *sender.Result, latency time.Duration) {
+	t.Messages++
+	t.Outcomes[res.Outcome]++
+	t.Attempts += int64(len(res.Attempts))
+	if len(res.Attempts) > 0 && res.Attempts[0].Start.After(t.LastDeparture) {
+		t.LastDeparture = res.Attempts[0].Start
+	}
+	for _, a := range res.Attempts {
+		if a.Status() != 0 {
+			t.Statuses[a.Status()]++
+		} else if a.Kind != "" && a.Kind != sender.KindInterrupted {
+			t.Errors[a.Kind]++
+		}
+	}
+	if res.Outcome != sender.Interrupted {
+		t.Latency.Record(latency)
+	}
+}
+
+// Merge adds o's counts to t.
+func (t *Tally) Merge(o *Tally) {
+	t.Messages += o.Messages
+	t.Attempts += o.Attempts
+	for k, v := range o.Outcomes {
+		t.Outcomes[k] += v
+	}
+	for k, v := range o.Statuses {
+		t.Statuses[k] += v
+	}
+	for k, v := range o.Errors {
+		t.Errors[k] += v
+	}
+	t.Latency.Merge(o.Latency)
+	if o.LastDeparture.After(t.LastDeparture) {
+		t.LastDeparture = o.LastDeparture
+	}
+}
+
+// Tallies are the tallies of a run's workers.
+type Tallies struct {
+	mu sync.Mutex
+	ts []*lockedTally
+}
+
+type lockedTally struct {
+	mu sync.Mutex
+	t  *Tally
+}
+
+// Count counts a result in worker w's tally, made on first use.
+func (ts *Tallies) Count(w int, res *sender.Result, latency time.Duration) {
+	ts.mu.Lock()
+	for len(ts.ts) <= w {
+		ts.ts = append(ts.ts, &lockedTally{t: NewTally()})
+	}
+	lt := ts.ts[w]
+	ts.mu.Unlock()
+	lt.mu.Lock()
+	lt.t.Count(res, latency)
+	lt.mu.Unlock()
+}
+
+// Totals merges every worker's tally into a new one.
+func (ts *Tallies) Totals() *Tally {
+	sum := NewTally()
+	ts.mu.Lock()
+	all := append([]*lockedTally(nil), ts.ts...)
+	ts.mu.Unlock()
+	for _, lt := range all {
+		lt.mu.Lock()
+		sum.Merge(lt.t)
+		lt.mu.Unlock()
+	}
+	return sum
+}
