@@ -21,11 +21,9 @@ type connectionFlags struct {
 	http2     bool
 	userAgent string
 	engine    string
-	fs        *pflag.FlagSet
 }
 
 func (c *connectionFlags) register(fs *pflag.FlagSet) {
-	c.fs = fs
 	fs.StringVar(&c.engine, "engine", "fasthttp", "HTTP client: fasthttp (headers in the template's order, fast) or net/http (also for --http2)")
 	fs.IntVar(&c.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
 	fs.StringVar(&c.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
@@ -36,10 +34,6 @@ func (c *connectionFlags) register(fs *pflag.FlagSet) {
 }
 
 func (c *connectionFlags) check() error {
-	// A staging CA is set once for a shell or a CI job, as the destination is.
-	if err := applyEnv(c.fs, []string{"ca-file"}); err != nil {
-		return err
-	}
 	if c.engine != "fasthttp" && c.engine != "net/http" {
 		return usageErrorf("--engine: %q is not fasthttp or net/http", c.engine)
 	}

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -41,10 +42,6 @@ type destinationFlags struct {
 	flags *pflag.FlagSet
 }
 
-// destinationFlagNames are the flags the environment can set.
-var destinationFlagNames = []string{"destination", "name", "url", "method", "secret-file", "secret-env", "plug-uuid",
-	"expect", "auth", "auth-user", "auth-secret-file", "auth-secret-env", "api-key-header", "relax"}
-
 func (f *destinationFlags) register(c *cobra.Command) {
 	fs := c.Flags()
 	f.flags = fs
@@ -66,7 +63,8 @@ func (f *destinationFlags) register(c *cobra.Command) {
 	fs.BoolVar(&f.relax, "relax", false, "turn the platform's policy rules (https, port 443, reachable host, secret strength) into warnings, for local and staging targets")
 }
 
-// applyEnv sets the flags that the command line left alone from THINGSIM_* variables.
+// applyEnv sets the flags that the command line left alone from THINGSIM_* variables; every
+// command applies it to its flags before it runs.
 func applyEnv(fs *pflag.FlagSet, names []string) error {
 	for _, name := range names {
 		fl := fs.Lookup(name)
@@ -76,7 +74,10 @@ func applyEnv(fs *pflag.FlagSet, names []string) error {
 		env := "THINGSIM_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok && v != "" {
 			if err := fs.Set(name, v); err != nil {
-				return configErrorf("%s: %v", env, err)
+				if invalid := (*pflag.InvalidValueError)(nil); errors.As(err, &invalid) {
+					return usageErrorf("%s: %s", env, valueError(invalid))
+				}
+				return usageErrorf("%s: %v", env, err)
 			}
 		}
 	}
@@ -95,9 +96,6 @@ type destinationInput struct {
 // no plug UUID is given, generates one. stdin feeds a secret given as "-". It does not check the
 // rules: callers call Check so that they can show the warnings their way.
 func (f *destinationFlags) build(stdin io.Reader) (*destinationInput, error) {
-	if err := applyEnv(f.flags, destinationFlagNames); err != nil {
-		return nil, err
-	}
 	in := &destinationInput{}
 	spec := &sender.DestinationSpec{}
 	secretOrigin, authOrigin := "", ""

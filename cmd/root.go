@@ -69,12 +69,16 @@ Start with: thingsim demo`,
 	})
 	root.PersistentFlags().StringVar(&ios.ColorMode, "color", "auto", "colour human output: auto, always or never")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if err := applyEnv(c.Flags(), envFlags(c)); err != nil {
+			return err
+		}
 		switch ios.ColorMode {
 		case "auto", "always", "never":
 			return nil
 		}
 		return usageErrorf("--color: %q is not auto, always or never", ios.ColorMode)
 	}
+	root.SetUsageTemplate(root.UsageTemplate() + envUsage)
 	root.AddCommand(
 		newDemoCmd(ios, nil),
 		newSendCmd(ios, nil),
@@ -108,17 +112,41 @@ func flagError(err error) error {
 	if !errors.As(err, &invalid) {
 		return err
 	}
-	name := "--" + invalid.GetFlag().Name
+	return fmt.Errorf("--%s: %s", invalid.GetFlag().Name, valueError(invalid))
+}
+
+// valueError says what is wrong with the value of an InvalidValueError.
+func valueError(invalid *pflag.InvalidValueError) string {
 	var num *strconv.NumError
 	switch {
-	case errors.As(err, &num) && errors.Is(num.Err, strconv.ErrRange):
-		return fmt.Errorf("%s: %q is out of range", name, invalid.GetValue())
-	case errors.As(err, &num):
-		what := "a whole number"
-		if t := invalid.GetFlag().Value.Type(); t == "bool" {
-			what = "true or false"
-		}
-		return fmt.Errorf("%s: %q is not %s", name, invalid.GetValue(), what)
+	case errors.As(invalid, &num) && errors.Is(num.Err, strconv.ErrRange):
+		return fmt.Sprintf("%q is out of range", invalid.GetValue())
+	case errors.As(invalid, &num) && invalid.GetFlag().Value.Type() == "bool":
+		return fmt.Sprintf("%q is not true or false", invalid.GetValue())
+	case errors.As(invalid, &num):
+		return fmt.Sprintf("%q is not a whole number", invalid.GetValue())
 	}
-	return fmt.Errorf("%s: %v", name, errors.Unwrap(invalid))
+	return errors.Unwrap(invalid).Error()
+}
+
+// envUsage ends every command's help.
+const envUsage = `
+Every flag can also be set in the environment as THINGSIM_<FLAG>: THINGSIM_CA_FILE=ca.pem for
+--ca-file, THINGSIM_RELAX=true for --relax. A flag on the command line wins over the environment,
+which wins over a destination file. The shared secret comes from THINGSIM_SECRET_FILE or
+THINGSIM_SECRET_ENV, not THINGSIM_SECRET.
+`
+
+// envFlags are the flags of c that the environment may set: all but help, version and the
+// secret itself, which belongs in a file or a variable named by --secret-env.
+func envFlags(c *cobra.Command) []string {
+	var names []string
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		switch f.Name {
+		case "help", "version", "secret":
+			return
+		}
+		names = append(names, f.Name)
+	})
+	return names
 }
