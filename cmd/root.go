@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -79,6 +78,8 @@ Start with: thingsim demo`,
 		return usageErrorf("--color: %q is not auto, always or never", ios.ColorMode)
 	}
 	root.SetUsageTemplate(root.UsageTemplate() + envUsage)
+	root.SetVersionTemplate("{{with .Annotations}}{{.buildinfo}}{{end}}")
+	root.Annotations = map[string]string{"buildinfo": buildInfo().String()}
 	root.AddCommand(
 		newDemoCmd(ios, nil),
 		newSendCmd(ios, nil),
@@ -90,17 +91,11 @@ Start with: thingsim demo`,
 		newReplayCmd(ios, nil),
 		newAuditCmd(ios, nil),
 		newCheckTLSCmd(ios, nil),
+		newVersionCmd(ios),
 	)
 	return root
 }
 
-// version is the module's version when built from a tagged module, "dev" otherwise.
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 // userAgent is what requests carry unless --user-agent says otherwise.
 func userAgent() string { return "thingsim/" + version() }
