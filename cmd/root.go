@@ -91,6 +91,7 @@ Start with: thingsim demo`,
 		newReplayCmd(ios, nil),
 		newAuditCmd(ios, nil),
 		newCheckTLSCmd(ios, nil),
+		newSecretCmd(ios),
 		newVersionCmd(ios),
 	)
 	return root

@@ -1,7 +1,9 @@
 package sender
 
 import (
+	"crypto/rand"
 	"fmt"
+	"math/big"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -87,6 +89,51 @@ func (d *Destination) Check(relax bool) (warnings []Violation, err error) {
 		return c.warnings, &RuleError{Violations: c.errors}
 	}
 	return c.warnings, nil
+}
+
+// CheckSecret applies the platform's rules for a shared secret alone: the violations, or nil.
+func CheckSecret(s Secret) []Violation {
+	c := checker{}
+	c.secret(s)
+	return c.errors
+}
+
+// NewSharedSecret draws a shared secret of n characters (at least MinSecretLength) that passes the
+// platform's rules: letters of both cases, digits and the platform's special characters, at least
+// one of each, from crypto/rand.
+func NewSharedSecret(n int) (Secret, error) {
+	n = max(n, MinSecretLength)
+	const (
+		upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		lower = "abcdefghijklmnopqrstuvwxyz"
+		digit = "0123456789"
+	)
+	classes := []string{upper, lower, digit, secretSpecialChars}
+	all := upper + lower + digit + secretSpecialChars
+	b := make([]byte, n)
+	for {
+		for i := range b {
+			set := all
+			if i < len(classes) {
+				set = classes[i] // one of each class, then shuffled in below
+			}
+			k, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+			if err != nil {
+				return Secret{}, fmt.Errorf("drawing a secret: %w", err)
+			}
+			b[i] = set[k.Int64()]
+		}
+		for i := len(b) - 1; i > 0; i-- {
+			k, err := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+			if err != nil {
+				return Secret{}, fmt.Errorf("drawing a secret: %w", err)
+			}
+			b[i], b[k.Int64()] = b[k.Int64()], b[i]
+		}
+		if s := NewSecret(string(b)); CheckSecret(s) == nil {
+			return s, nil
+		}
+	}
 }
 
 type checker struct {

@@ -213,3 +213,24 @@ func TestURLPasswordNeverShown(t *testing.T) {
 		t.Errorf("RedactURL of a query: %s", got)
 	}
 }
+
+func TestNewSharedSecret(t *testing.T) {
+	seen := map[string]bool{}
+	for i := 0; i < 200; i++ {
+		s, err := NewSharedSecret(MinSecretLength)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := s.Reveal()
+		if len(v) != MinSecretLength || CheckSecret(s) != nil {
+			t.Fatalf("%d characters, %v", len(v), CheckSecret(s))
+		}
+		if seen[v] {
+			t.Fatal("the same secret twice")
+		}
+		seen[v] = true
+	}
+	if v := CheckSecret(NewSecret("short")); len(v) == 0 {
+		t.Fatal("a short secret passes")
+	}
+}
