@@ -97,7 +97,6 @@ Start with: thingsim demo`,
 	return root
 }
 
-
 // userAgent is what requests carry unless --user-agent says otherwise.
 func userAgent() string { return "thingsim/" + version() }
 
