@@ -94,6 +94,7 @@ Start with: thingsim demo`,
 		newSecretCmd(ios),
 		newVersionCmd(ios),
 	)
+	registerCompletions(root)
 	return root
 }
 
