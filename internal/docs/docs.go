@@ -49,7 +49,9 @@ func Write(root *cobra.Command, dir string) error {
 			}
 		}
 	}
-	prepend := func(string) string { return "<!-- Written by go generate ./internal/docs from the commands' code: do not edit. -->\n\n" }
+	prepend := func(string) string {
+		return "<!-- Written by go generate ./internal/docs from the commands' code: do not edit. -->\n\n"
+	}
 	link := func(name string) string { return strings.TrimSuffix(name, ".md") + ".md" }
 	if err := doc.GenMarkdownTreeCustom(root, md, prepend, link); err != nil {
 		return fmt.Errorf("markdown pages: %w", err)
