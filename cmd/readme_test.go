@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/docblock"
@@ -61,5 +62,30 @@ func TestREADMEAuditSample(t *testing.T) {
 		return durations.ReplaceAllString(s, "Nms")
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestCIExamplesUseTheModulesGo: the CI examples install the Go release go.mod asks for, so that
+// they cannot drift from it.
+func TestCIExamplesUseTheModulesGo(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go (\d+\.\d+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod has no go directive")
+	}
+	for file, want := range map[string]string{
+		"../examples/ci/github-actions.yml": `go-version: "` + string(m[1]) + `"`,
+		"../examples/ci/gitlab-ci.yml":      `golang:` + string(m[1]),
+	} {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not install Go %s as go.mod asks (want %s)", file, m[1], want)
+		}
 	}
 }
