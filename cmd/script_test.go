@@ -25,7 +25,18 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"thingsim": func() { os.Exit(Main()) }})
+	testscript.Main(removeBuilt{m}, map[string]func(){"thingsim": func() { os.Exit(Main()) }})
+}
+
+// removeBuilt runs the tests, then removes the binary buildBinary built.
+type removeBuilt struct{ m *testing.M }
+
+func (r removeBuilt) Run() int {
+	code := r.m.Run()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
+	return code
 }
 
 // TestScripts runs the end-to-end scripts of testdata/script: the real binary, real sockets.

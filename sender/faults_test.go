@@ -210,12 +210,12 @@ func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
 	return "https://" + ln.Addr().String() + "/thingsdata"
 }
 
-var updateREADME = flag.Bool("update", false, "rewrite the README's fault table")
+var updateDocs = flag.Bool("update", false, "rewrite the fault table of docs/load.md")
 
-// TestFaultTable runs every row against both engines, and requires the README's table to list the
+// TestFaultTable runs every row against both engines, and requires docs/load.md's table to list the
 // rows as they are here.
 func TestFaultTable(t *testing.T) {
-	checkREADMEFaults(t)
+	checkDocsFaults(t)
 	ca, err := localca.New("fault table")
 	if err != nil {
 		t.Fatal(err)
@@ -261,8 +261,8 @@ func TestFaultTable(t *testing.T) {
 	}
 }
 
-// checkREADMEFaults compares the README's fault table with the rows; -update writes it.
-func checkREADMEFaults(t *testing.T) {
+// checkDocsFaults compares the fault table of docs/load.md with the rows; -update writes it.
+func checkDocsFaults(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("| fault | attempts | outcome, answers |\n|---|---|---|\n")
 	for _, row := range faultTable {
@@ -272,7 +272,7 @@ func checkREADMEFaults(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s |\n", row.name, row.attempts, outcome)
 	}
-	if err := docblock.Check("../README.md", "fault-table", b.String(), *updateREADME, nil); err != nil {
+	if err := docblock.Check("../docs/load.md", "fault-table", b.String(), *updateDocs, nil); err != nil {
 		t.Error(err)
 	}
 }

@@ -18,12 +18,12 @@ import (
 	"github.com/thingsim/thingsim/internal/docblock"
 )
 
-var updateREADME = flag.Bool("update", false, "rewrite the README's samples")
+var updateDocs = flag.Bool("update", false, "rewrite the samples of docs/")
 
-// TestREADMEAuditSample runs the README's audit example against a receiver that decodes its packs
-// and never checks the token, and requires the README's sample to be its output; -update writes it.
+// TestDocsAuditSample runs the audit example of docs/receivers.md against a receiver that decodes its packs
+// and never checks the token, and requires docs/receivers.md's sample to be its output; -update writes it.
 // Durations are compared as numbers of the same shape: they vary from run to run.
-func TestREADMEAuditSample(t *testing.T) {
+func TestDocsAuditSample(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		var pack []map[string]any
@@ -58,7 +58,7 @@ func TestREADMEAuditSample(t *testing.T) {
 	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --skip tls\n" + out.String() + "```\n"
 
 	durations := regexp.MustCompile(`\d+\.\d+ms`)
-	if err := docblock.Check("../README.md", "audit-sample", sample, *updateREADME, func(s string) string {
+	if err := docblock.Check("../docs/receivers.md", "audit-sample", sample, *updateDocs, func(s string) string {
 		return durations.ReplaceAllString(s, "Nms")
 	}); err != nil {
 		t.Error(err)
