@@ -128,9 +128,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := in.check(ios, opts.dest.relax); err != nil {
+	if err := in.check(ios, in.relax); err != nil {
 		return err
 	}
+	opts.conn.fromDestination(in)
 	cfg, err := opts.conn.senderConfig(in.dest, 2)
 	if err != nil {
 		return err
@@ -176,7 +177,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		StrictPlug:  opts.strictPlug,
 		Numbers:     numbers,
 		TLS: func(ctx context.Context) (*tlscheck.Report, error) {
-			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, opts.dest.relax, 5*time.Second)
+			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, in.relax, 5*time.Second)
 		},
 		Checks: names,
 		OnResult: func(r audit.Result) {

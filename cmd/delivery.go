@@ -17,6 +17,7 @@ import (
 // deliver runs the messages of f to the destination: the dry run, or the delivery with its report,
 // dead letters, summary and exit code.
 func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed) error {
+	d.fromDestination(in)
 	cfg, err := d.senderConfig(in.dest, d.concurrency)
 	if err != nil {
 		return err

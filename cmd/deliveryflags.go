@@ -33,6 +33,14 @@ func (c *connectionFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.userAgent, "user-agent", userAgent(), "User-Agent header (the platform's is not documented)")
 }
 
+// fromDestination takes the CA file of the destination file's thingsim section when neither
+// --ca-file nor THINGSIM_CA_FILE gave one.
+func (c *connectionFlags) fromDestination(in *destinationInput) {
+	if c.caFile == "" {
+		c.caFile = in.caFile
+	}
+}
+
 func (c *connectionFlags) check() error {
 	if c.engine != "fasthttp" && c.engine != "net/http" {
 		return usageErrorf("--engine: %q is not fasthttp or net/http", c.engine)

@@ -88,6 +88,7 @@ func applyEnv(fs *pflag.FlagSet, names []string) error {
 type destinationInput struct {
 	dest          *sender.Destination
 	relax         bool
+	caFile        string // the destination file's thingsim.caFile
 	warnings      []string
 	generatedPlug bool
 }
@@ -202,6 +203,10 @@ func (f *destinationFlags) build(stdin io.Reader) (*destinationInput, error) {
 	}
 	in.dest = d
 	in.relax = f.relax
+	if r := spec.Local.Relax; r != nil && !set("relax") {
+		in.relax = *r
+	}
+	in.caFile = spec.Local.CAFile
 	return in, nil
 }
 

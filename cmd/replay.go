@@ -105,7 +105,7 @@ func runReplay(ctx context.Context, opts *replayOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := in.check(ios, opts.dest.relax); err != nil {
+	if err := in.check(ios, in.relax); err != nil {
 		return err
 	}
 	f := &replayFeed{ios: ios, opts: opts, sources: sources, names: opts.sources, dest: in.dest}

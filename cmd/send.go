@@ -127,7 +127,7 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := in.check(ios, opts.dest.relax); err != nil {
+	if err := in.check(ios, in.relax); err != nil {
 		return err
 	}
 	findings := &findingPrinter{ios: ios}

@@ -56,7 +56,7 @@ func runValidate(_ context.Context, opts *validateOptions) error {
 	if err != nil {
 		return err
 	}
-	warnings, err := in.dest.Check(opts.dest.relax)
+	warnings, err := in.dest.Check(in.relax)
 	var re *sender.RuleError
 	if err != nil && !errors.As(err, &re) {
 		return configError(err)

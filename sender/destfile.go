@@ -41,12 +41,23 @@ type DestinationSpec struct {
 	Destination
 	SecretSource SecretSource
 	AuthSource   SecretSource
+	// Local are the file's thingsim section: settings of local runs that are not the platform's.
+	Local LocalSettings
+}
+
+// LocalSettings are what a destination file's thingsim section may hold, so that local and
+// staging runs need no long flag lists: the CA that signs the endpoint's certificate, and whether
+// the platform's policy rules are warnings (--ca-file and --relax; flags and the environment win).
+type LocalSettings struct {
+	CAFile string // resolved against the file's folder
+	Relax  *bool
 }
 
 // destinationKeys are the members a destination file may hold, per mapping.
 var destinationKeys = map[string][]string{
 	"": {"name", "description", "url", "httpMethod", "additionalHeaders", "authentication", "expectedResponseCode",
-		"sharedSecret", "sharedSecretFile", "sharedSecretEnv", "plugUUID"},
+		"sharedSecret", "sharedSecretFile", "sharedSecretEnv", "plugUUID", "thingsim"},
+	"thingsim": {"caFile", "relax"},
 	"authentication": {"method", "username", "password", "passwordFile", "passwordEnv", "token", "tokenFile", "tokenEnv",
 		"apiKey", "apiKeyFile", "apiKeyEnv", "header"},
 }
@@ -63,6 +74,10 @@ type destinationFile struct {
 	SharedSecretFile     string    `yaml:"sharedSecretFile"`
 	SharedSecretEnv      string    `yaml:"sharedSecretEnv"`
 	PlugUUID             string    `yaml:"plugUUID"`
+	Thingsim             *struct {
+		CAFile string `yaml:"caFile"`
+		Relax  *bool  `yaml:"relax"`
+	} `yaml:"thingsim"`
 }
 
 type authFile struct {
@@ -124,6 +139,15 @@ func ParseDestination(b []byte, dir string) (*DestinationSpec, error) {
 		ExpectedStatus: f.ExpectedResponseCode,
 		PlugUUID:       f.PlugUUID,
 	}}
+	if t := f.Thingsim; t != nil {
+		spec.Local.Relax = t.Relax
+		if t.CAFile != "" {
+			spec.Local.CAFile = t.CAFile
+			if !filepath.IsAbs(t.CAFile) {
+				spec.Local.CAFile = filepath.Join(dir, t.CAFile)
+			}
+		}
+	}
 	if spec.Headers, err = headersOf(&f.AdditionalHeaders); err != nil {
 		return nil, err
 	}
@@ -228,6 +252,15 @@ func checkKeys(n *yaml.Node, path string) error {
 				return fmt.Errorf("line %d: authentication must be a mapping with a method, not a %s", v.Line, nodeKind(v))
 			}
 			if err := checkKeys(v, "authentication"); err != nil {
+				return err
+			}
+		}
+		if path == "" && k.Value == "thingsim" {
+			v := n.Content[i+1]
+			if v.Kind != yaml.MappingNode && v.Tag != "!!null" {
+				return fmt.Errorf("line %d: thingsim must be a mapping of local settings (caFile, relax), not a %s", v.Line, nodeKind(v))
+			}
+			if err := checkKeys(v, "thingsim"); err != nil {
 				return err
 			}
 		}
