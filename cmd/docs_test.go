@@ -89,3 +89,54 @@ func TestCIExamplesUseTheModulesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsUsageSamples runs the commands of docs/usage.md's samples that give the same output on
+// every run, and requires each sample to be their output; -update writes them.
+func TestDocsUsageSamples(t *testing.T) {
+	t.Chdir(t.TempDir())
+	docBody := `[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9},{"n":"temperature","v":21.22,"u":"Celsius"}]`
+	for name, text := range map[string]string{
+		"doc-body.json": docBody,
+		"body.json":     docBody,
+		"doc-secret":    "C03fajLBWj$nbvOnQlV9N49zVFEobV#",
+		"secret":        "C03fajLBWj$nbvOnQlV9N49zVFEobV#xx",
+		"password":      "hunter2",
+		"dest.yaml": "name: Example\nurl: https://www.example.com/thingsdata\nhttpMethod: POST\n" +
+			"additionalHeaders: {Test-header: Hello world}\nauthentication: {method: basic, username: alice, passwordFile: password}\n" +
+			"sharedSecretFile: secret\nplugUUID: fbc063cb-4dd4-41b3-917a-e2d1ea907f75\n",
+		"bad.yaml": "name: Broken\nurl: http://example.com:8080/x\nhttpMethod: PUT\nadditionalHeaders:\n  Test header: Hello world\n" +
+			"  Things-Message-Token: forged\nexpectedResponseCode: 500\nsharedSecretFile: doc-secret\nplugUUID: plug-1\n",
+	} {
+		if err := os.WriteFile(name, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// run runs a command line as a user types it and returns it with its output, as a sample shows
+	// them; want is its exit code.
+	run := func(line string, want int) string {
+		ios, out, _ := testStreams()
+		args := strings.Fields(strings.TrimPrefix(line, "thingsim "))
+		if code := Run(context.Background(), ios, args); code != want {
+			t.Fatalf("%s: exit %d, want %d:\n%s", line, code, want, out)
+		}
+		return "$ " + line + "\n" + out.String()
+	}
+	token := "a7939780a487b036d5f41edf29ee3e087b14c121302e321326865255de8ea9c9"
+	samples := map[string]string{
+		"dry-run-sample":   run("thingsim send --destination dest.yaml --payload doc-body.json --dry-run", 0),
+		"gen-sample":       run("thingsim gen --count 2 --devices 2 --profile lora-raw --seed 7 --now 2026-01-02T03:04:05Z", 0),
+		"gen-exact-sample": run("thingsim gen --device urn:dev:DEVEUI:0000000000000000: --now 1585650750 --measure temperature=21.22:Celsius", 0),
+		"sign-sample": "$ printf '%s' '" + docBody + "' > body.json\n" +
+			run("thingsim sign --secret-file doc-secret body.json", 0) +
+			run("thingsim verify --secret-file doc-secret --token "+token+" body.json", 0),
+		"validate-sample": run("thingsim validate --destination bad.yaml", 2),
+	}
+	for name, sample := range samples {
+		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, "```\n"+sample+"```\n", *updateDocs, nil); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// repoRoot is the repository's folder, found from this package's before a test changes folder.
+var repoRoot = func() string { d, _ := filepath.Abs(".."); return d }()
