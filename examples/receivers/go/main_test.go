@@ -13,7 +13,7 @@ import (
 // TestAuditPasses: the README's Go receiver passes every required check of thingsim audit.
 func TestAuditPasses(t *testing.T) {
 	const secret = "Kp7#ThingsTestSecret:2024/abcXYZ!"
-	srv := httptest.NewServer(newHandler([]byte(secret)))
+	srv := httptest.NewServer(newHandler(secret))
 	defer srv.Close()
 	d := &sender.Destination{Name: "go example", URL: srv.URL + "/things", Secret: sender.NewSecret(secret),
 		PlugUUID: "fbc063cb-4dd4-41b3-917a-e2d1ea907f75"}
