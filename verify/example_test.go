@@ -50,7 +50,9 @@ func ExampleMiddleware() {
 	})
 	http.Handle("/things", verify.Middleware(verify.Config{
 		Secrets: verify.OneSecret(os.Getenv("THINGS_SECRET")),
-		Refused: func(r *http.Request, status int, err error) { log.Printf("refused %s: %d %v", r.RemoteAddr, status, err) },
+		Refused: func(r *http.Request, status int, err error) {
+			log.Printf("refused %s: %d %v", r.RemoteAddr, status, err)
+		},
 	}, things))
 	// log.Fatal(http.ListenAndServe(":"+os.Getenv("PORT"), nil))
 }

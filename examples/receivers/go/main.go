@@ -21,7 +21,9 @@ func newHandler(secret string) http.Handler {
 	})
 	return verify.Middleware(verify.Config{
 		Secrets: verify.OneSecret(secret),
-		Refused: func(r *http.Request, status int, err error) { log.Printf("refused a request from %s: %d %v", r.RemoteAddr, status, err) },
+		Refused: func(r *http.Request, status int, err error) {
+			log.Printf("refused a request from %s: %d %v", r.RemoteAddr, status, err)
+		},
 	}, things)
 }
 
