@@ -44,6 +44,13 @@ func buildInfo() build {
 	}
 	if releaseVersion != "" {
 		b.version, b.commit, b.date, b.modified = releaseVersion, releaseCommit, releaseDate, false
+		// A snapshot built outside a git checkout says "none" and the zero time: unknown.
+		if b.commit == "none" {
+			b.commit = ""
+		}
+		if strings.HasPrefix(b.date, "0001-") {
+			b.date = ""
+		}
 	}
 	return b
 }
