@@ -14,6 +14,16 @@ func testStreams() (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 	return &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ColorMode: "never"}, &out, &errOut
 }
 
+// writeFile writes text to dir/name, mode 0600, and returns the file's path.
+func writeFile(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestExitCodes runs the command tree in-process and checks the code of each kind of ending.
 func TestExitCodes(t *testing.T) {
 	dir := t.TempDir()

@@ -56,13 +56,7 @@ func leakForms(c string) map[string]string {
 // JUnit and latency files, and searches every output and file for every form of every credential.
 func TestNoCredentialLeaks(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, text string) string { return writeFile(t, dir, name, text) }
 	secret := write("secret", leakSecret)
 	password := write("password", leakPassword)
 	bearer := write("bearer", leakBearer)
