@@ -25,6 +25,11 @@ var flagValues = map[string][]string{
 	"skip":          audit.Names(),
 }
 
+// commandFlagValues are values of a flag that differ in one command, by command and flag name.
+var commandFlagValues = map[string]map[string][]string{
+	"decode": {"output": {"text", "json", "csv"}},
+}
+
 // registerCompletions makes every flag of every command complete as it should: its values when
 // it has a fixed set, file names when it takes a FILE, nothing otherwise (a shell's default would
 // offer file names for --url or --rate). Commands whose arguments are not files complete none.
@@ -39,7 +44,11 @@ func registerCompletions(root *cobra.Command) {
 				return
 			}
 			var complete cobra.CompletionFunc
-			if values, ok := flagValues[f.Name]; ok {
+			values, ok := commandFlagValues[c.Name()][f.Name]
+			if !ok {
+				values, ok = flagValues[f.Name]
+			}
+			if ok {
 				complete = cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 			} else if varname, _ := pflag.UnquoteUsage(f); varname == "FILE" {
 				return // the shell completes file names

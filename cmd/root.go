@@ -91,6 +91,7 @@ Start with: thingsim demo`,
 		newReplayCmd(ios, nil),
 		newAuditCmd(ios, nil),
 		newCheckTLSCmd(ios, nil),
+		newDecodeCmd(ios),
 		newSecretCmd(ios),
 		newVersionCmd(ios),
 	)
