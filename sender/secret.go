@@ -6,39 +6,17 @@ import (
 	"os"
 
 	"github.com/thingsim/thingsim/internal/bounded"
+	"github.com/thingsim/thingsim/verify"
 )
 
-// redacted is what a Secret prints as, wherever it is printed.
+// redacted is what a Secret prints as, and what stands for any credential in output.
 const redacted = "[redacted]"
 
-// Secret holds a credential: the shared secret, a password, a token or an API key. It prints as
-// [redacted] in every fmt verb and in JSON, so that it cannot reach output, logs or reports by
-// accident; Reveal is the one way to its value.
-type Secret struct{ value string }
+// Secret holds a credential and prints as [redacted]: verify's type, which receivers share.
+type Secret = verify.Secret
 
 // NewSecret wraps a credential.
-func NewSecret(value string) Secret { return Secret{value: value} }
-
-// Reveal returns the credential itself, for signing and for the auth header only.
-func (s Secret) Reveal() string { return s.value }
-
-// IsZero reports whether the secret is empty.
-func (s Secret) IsZero() bool { return s.value == "" }
-
-// String returns [redacted].
-func (s Secret) String() string { return redacted }
-
-// GoString returns [redacted].
-func (s Secret) GoString() string { return redacted }
-
-// Format writes [redacted] whatever the verb.
-func (s Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
-
-// MarshalJSON writes "[redacted]".
-func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
-
-// MarshalText writes [redacted], so that encoders that prefer text (YAML) redact it too.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+func NewSecret(value string) Secret { return verify.NewSecret(value) }
 
 // ReadSecretFile reads a secret from a file. Exactly one trailing "\n" or "\r\n" is removed (what
 // echo writes); nothing else is trimmed, because white space may be part of a secret. The error

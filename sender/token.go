@@ -10,16 +10,16 @@ const (
 
 // Sign returns the Things-Message-Token of body: the lower-case hex of sha256(body || secret). It is
 // a plain hash of the concatenation, not an HMAC, over the exact bytes that go on the wire.
-func Sign(body []byte, secret Secret) string { return verify.Token(body, secret.value) }
+func Sign(body []byte, secret Secret) string { return verify.Token(body, secret.Reveal()) }
 
 // AppendToken appends body's token to dst, allocating nothing in the common case: the code of the
 // verify package, which receivers import.
 func AppendToken(dst, body []byte, secret Secret) []byte {
-	return verify.AppendToken(dst, body, secret.value)
+	return verify.AppendToken(dst, body, secret.Reveal())
 }
 
 // Verify reports whether token is body's token under secret, in constant time. Upper-case hex is
 // accepted; surrounding white space is not.
 func Verify(body []byte, secret Secret, token string) bool {
-	return verify.Matches(body, token, secret.value)
+	return verify.Matches(body, token, secret.Reveal())
 }

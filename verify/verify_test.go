@@ -3,6 +3,7 @@ package verify
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -113,4 +114,18 @@ func FuzzCheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := NewSecret("Kp7#ThingsTestSecret:2024/abcXYZ!")
+	j, _ := s.MarshalJSON()
+	x, _ := s.MarshalText()
+	for _, out := range []string{fmt.Sprint(s), fmt.Sprintf("%v %s %q %#v %x %d", s, s, s, s, s, s), s.String(), s.GoString(), string(j), string(x)} {
+		if strings.Contains(out, "Kp7") || strings.Contains(out, "4b7037") {
+			t.Errorf("the secret prints: %s", out)
+		}
+	}
+	if s.Reveal() != "Kp7#ThingsTestSecret:2024/abcXYZ!" || s.IsZero() || !NewSecret("").IsZero() {
+		t.Error("Reveal or IsZero")
+	}
 }

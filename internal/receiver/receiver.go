@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/verify"
 	"github.com/thingsim/thingsim/senmlgen"
 )
 
@@ -139,8 +140,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Target:  r.RequestURI,
 		Headers: redact(rawHeaders(r), h.cfg.RedactHeaders),
 	}
-	rec.PlugUUID = r.Header.Get(sender.PlugHeader)
-	rec.Token = r.Header.Get(sender.TokenHeader)
+	rec.PlugUUID = r.Header.Get(verify.PlugHeader)
+	rec.Token = r.Header.Get(verify.TokenHeader)
 
 	var body []byte
 	tooLarge := r.ContentLength > h.cfg.MaxBody
@@ -235,7 +236,7 @@ func (h *Handler) verdict(body []byte, plug, token string) string {
 	if !ok {
 		return UnknownPlug
 	}
-	if sender.Verify(body, secret, token) {
+	if verify.Matches(body, token, secret.Reveal()) {
 		return Valid
 	}
 	return Invalid

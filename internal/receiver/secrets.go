@@ -13,25 +13,26 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/verify"
 )
 
 // Secrets looks up the shared secret of a plug UUID, as the platform's documentation tells a
 // receiver to do.
 type Secrets interface {
-	Lookup(plugUUID string) (sender.Secret, bool)
+	Lookup(plugUUID string) (verify.Secret, bool)
 }
 
 // AnyPlug accepts every plug UUID with one secret: a receiver of one destination.
-type AnyPlug struct{ Secret sender.Secret }
+type AnyPlug struct{ Secret verify.Secret }
 
 // Lookup returns the one secret.
-func (a AnyPlug) Lookup(string) (sender.Secret, bool) { return a.Secret, true }
+func (a AnyPlug) Lookup(string) (verify.Secret, bool) { return a.Secret, true }
 
 // SecretMap maps plug UUIDs, in lower case, to their secrets.
-type SecretMap map[string]sender.Secret
+type SecretMap map[string]verify.Secret
 
 // Lookup returns the plug UUID's secret, whatever the case of its hex digits.
-func (m SecretMap) Lookup(plug string) (sender.Secret, bool) {
+func (m SecretMap) Lookup(plug string) (verify.Secret, bool) {
 	s, ok := m[strings.ToLower(plug)]
 	return s, ok
 }
@@ -87,7 +88,7 @@ func parseSecrets(b []byte, dir string) (SecretMap, error) {
 		if err := v.Decode(&src); err != nil {
 			return nil, fmt.Errorf("line %d: %v", v.Line, err)
 		}
-		var secret sender.Secret
+		var secret verify.Secret
 		var err error
 		switch {
 		case src.SecretFile != "" && src.SecretEnv != "":
