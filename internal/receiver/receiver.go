@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/thingsim/thingsim/sender"
-	"github.com/thingsim/thingsim/verify"
 	"github.com/thingsim/thingsim/senmlgen"
+	"github.com/thingsim/thingsim/verify"
 )
 
 // Verdicts of a request's token.
