@@ -93,6 +93,7 @@ Start with: thingsim demo`,
 		newCheckTLSCmd(ios, nil),
 		newDecodeCmd(ios),
 		newSecretCmd(ios),
+		newVectorsCmd(ios),
 		newVersionCmd(ios),
 	)
 	registerCompletions(root)
