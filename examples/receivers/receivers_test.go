@@ -18,6 +18,38 @@ import (
 
 const secret = "Kp7#ThingsTestSecret:2024/abcXYZ!"
 
+// startProcess starts a receiver with PORT and THINGS_SECRET, waits until it accepts connections,
+// and returns its address; it is stopped when the test ends, its output logged if the test failed.
+func startProcess(t *testing.T, thingsSecret, name string, args ...string) string {
+	t.Helper()
+	port := freePort(t)
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "THINGS_SECRET="+thingsSecret)
+	out, _ := os.CreateTemp(t.TempDir(), "out")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(out.Name())
+			t.Logf("receiver output:\n%s", b)
+		}
+	})
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not listen on %s within 20s", name, addr)
+		}
+	}
+}
+
 // freePort returns a port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -30,32 +62,7 @@ func freePort(t *testing.T) int {
 
 // auditProcess starts a receiver, waits until it accepts connections, audits it, and stops it.
 func auditProcess(t *testing.T, name string, args ...string) {
-	port := freePort(t)
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port), "THINGS_SECRET="+secret)
-	out, _ := os.CreateTemp(t.TempDir(), "out")
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(out.Name())
-			t.Logf("receiver output:\n%s", b)
-		}
-	}()
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen on %s within 20s", name, addr)
-		}
-	}
+	addr := startProcess(t, secret, name, args...)
 	d := &sender.Destination{Name: name, URL: "http://" + addr + "/things", Secret: sender.NewSecret(secret),
 		PlugUUID: "fbc063cb-4dd4-41b3-917a-e2d1ea907f75"}
 	if _, err := d.Check(true); err != nil {
