@@ -166,7 +166,7 @@ func TestDiscardAfterThree(t *testing.T) {
 			t.Errorf("waits %v, want [1s 2s]", *waits)
 		}
 		dl := s.DeadLetter(res)
-		if dl.Outcome != Discarded || len(dl.Attempts) != 3 || dl.Attempts[2].Status != 500 || *dl.Message != 7 {
+		if dl.Outcome != string(Discarded) || len(dl.Attempts) != 3 || dl.Attempts[2].Status != 500 || *dl.Message != 7 {
 			t.Errorf("dead letter: %+v", dl)
 		}
 		if b, _ := dl.Bytes(); string(b) != docBody {

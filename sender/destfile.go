@@ -101,7 +101,7 @@ type authFile struct {
 func LoadDestinationFile(path string) (*DestinationSpec, error) {
 	b, err := bounded.ReadFile(path, bounded.Config)
 	if err != nil {
-		return nil, fmt.Errorf("destination file: %w", unwrapPathError(err, path))
+		return nil, fmt.Errorf("destination file: %w", bounded.NamedError(err, path))
 	}
 	spec, err := ParseDestination(b, filepath.Dir(path))
 	if err != nil {

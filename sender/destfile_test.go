@@ -30,7 +30,7 @@ func TestParseDestinationYAML(t *testing.T) {
 		spec.ExpectedStatus != 200 || spec.PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" {
 		t.Errorf("settings: %+v", spec.Destination)
 	}
-	want := []Header{{"Test-header", "Hello world"}, {"A-Second", "2"}, {"Z-Third", "3"}}
+	want := []Header{{Name: "Test-header", Value: "Hello world"}, {Name: "A-Second", Value: "2"}, {Name: "Z-Third", Value: "3"}}
 	if len(spec.Headers) != 3 || spec.Headers[0] != want[0] || spec.Headers[1] != want[1] || spec.Headers[2] != want[2] {
 		t.Errorf("headers, in order written: %v", spec.Headers)
 	}

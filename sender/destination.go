@@ -2,6 +2,7 @@ package sender
 
 import (
 	"fmt"
+	"github.com/thingsim/thingsim/internal/record"
 	"strings"
 )
 
@@ -21,10 +22,7 @@ type Destination struct {
 }
 
 // Header is one header, its name spelled as it goes on the wire.
-type Header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
+type Header = record.Header
 
 // AuthMethod is how a destination authenticates to the endpoint, besides the token.
 type AuthMethod string

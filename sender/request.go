@@ -53,20 +53,20 @@ func NewTemplate(d *Destination, userAgent string) (*Template, error) {
 	}
 	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName(), plug: d.PlugUUID}
 	t.credentials = credentialsOf(d)
-	t.before = []Header{{PlugHeader, d.PlugUUID}}
-	t.after = append(t.after, Header{ContentTypeHeader, "application/json"})
+	t.before = []Header{{Name: PlugHeader, Value: d.PlugUUID}}
+	t.after = append(t.after, Header{Name: ContentTypeHeader, Value: "application/json"})
 	t.after = append(t.after, d.Headers...)
 	switch d.Auth.Method {
 	case AuthBasic:
 		cred := base64.StdEncoding.EncodeToString([]byte(d.Auth.Username + ":" + d.Auth.Credential.Reveal()))
-		t.after = append(t.after, Header{"Authorization", "Basic " + cred})
+		t.after = append(t.after, Header{Name: "Authorization", Value: "Basic " + cred})
 	case AuthBearer:
-		t.after = append(t.after, Header{"Authorization", "Bearer " + d.Auth.Credential.Reveal()})
+		t.after = append(t.after, Header{Name: "Authorization", Value: "Bearer " + d.Auth.Credential.Reveal()})
 	case AuthAPIKey:
-		t.after = append(t.after, Header{t.authKey, d.Auth.Credential.Reveal()})
+		t.after = append(t.after, Header{Name: t.authKey, Value: d.Auth.Credential.Reveal()})
 	}
 	if userAgent != "" {
-		t.after = append(t.after, Header{"User-Agent", userAgent})
+		t.after = append(t.after, Header{Name: "User-Agent", Value: userAgent})
 	}
 	return t, nil
 }
@@ -110,7 +110,7 @@ func (t *Template) Build(body []byte, o Overrides) *Request {
 		h[0].Value = o.PlugUUID
 	}
 	if token != "" || !o.KeepToken {
-		h = append(h, Header{TokenHeader, token})
+		h = append(h, Header{Name: TokenHeader, Value: token})
 	}
 	h = append(h, t.after...)
 	h = append(h, o.Extra...)

@@ -13,7 +13,7 @@ func validDestination() Destination {
 		Name:     "My Server",
 		URL:      "https://example.com/thingsdata?x=1",
 		Method:   "post",
-		Headers:  []Header{{"Test-header", "Hello world"}},
+		Headers:  []Header{{Name: "Test-header", Value: "Hello world"}},
 		Secret:   NewSecret(goodSecret),
 		PlugUUID: "fbc063cb-4dd4-41b3-917a-e2d1ea907f75",
 	}
@@ -31,7 +31,7 @@ func TestCheckValid(t *testing.T) {
 		"basic":          func(d *Destination) { d.Auth = Auth{Method: AuthBasic, Username: "alice", Credential: NewSecret("pw")} },
 		"bearer":         func(d *Destination) { d.Auth = Auth{Method: AuthBearer, Credential: NewSecret("tok")} },
 		"x-api-key":      func(d *Destination) { d.Auth = Auth{Method: AuthAPIKey, Credential: NewSecret("k"), Header: "X-Key"} },
-		"odd header ok":  func(d *Destination) { d.Headers = []Header{{"X-A!#$%&'*+.^_`|~", "v"}} },
+		"odd header ok":  func(d *Destination) { d.Headers = []Header{{Name: "X-A!#$%&'*+.^_`|~", Value: "v"}} },
 		"non-ASCII name": func(d *Destination) { d.Name = "Mijn server ✓" },
 	} {
 		d := validDestination()
@@ -66,27 +66,27 @@ func TestCheckRules(t *testing.T) {
 		{"bad port", func(d *Destination) { d.URL = "https://example.com:x/" }, "url", "not a URL", false},
 		{"no host", func(d *Destination) { d.URL = "https:///x" }, "url", "no host", false},
 		{"PUT", func(d *Destination) { d.Method = "PUT" }, "httpMethod", `GET or POST, not "PUT"`, false},
-		{"empty header name", func(d *Destination) { d.Headers = []Header{{"", "v"}} }, "additionalHeaders", "empty", false},
-		{"space in header name", func(d *Destination) { d.Headers = []Header{{"Test header", "v"}} }, "additionalHeaders.Test header", "Do not put white space characters in your header name!", false},
-		{"non-token header", func(d *Destination) { d.Headers = []Header{{"X(y)", "v"}} }, "additionalHeaders.X(y)", "not a valid header name", false},
-		{"CR in value", func(d *Destination) { d.Headers = []Header{{"X", "a\r\nInjected: 1"}} }, "additionalHeaders.X", "carriage return", false},
-		{"NUL in value", func(d *Destination) { d.Headers = []Header{{"X", "a\x00"}} }, "additionalHeaders.X", "NUL", false},
-		{"reserved Host", func(d *Destination) { d.Headers = []Header{{"host", "x"}} }, "additionalHeaders.host", "set by the platform", false},
-		{"reserved token", func(d *Destination) { d.Headers = []Header{{"things-message-token", "x"}} }, "additionalHeaders.things-message-token", "set by the platform", false},
-		{"reserved plug", func(d *Destination) { d.Headers = []Header{{"Things-Plug-UUID", "x"}} }, "additionalHeaders.Things-Plug-UUID", "set by the platform", false},
-		{"reserved content type", func(d *Destination) { d.Headers = []Header{{"Content-type", "x"}} }, "additionalHeaders.Content-type", "set by the platform", false},
-		{"reserved length", func(d *Destination) { d.Headers = []Header{{"Content-Length", "1"}} }, "additionalHeaders.Content-Length", "set by the platform", false},
-		{"reserved TE", func(d *Destination) { d.Headers = []Header{{"Transfer-Encoding", "chunked"}} }, "additionalHeaders.Transfer-Encoding", "set by the platform", false},
-		{"reserved connection", func(d *Destination) { d.Headers = []Header{{"Connection", "close"}} }, "additionalHeaders.Connection", "set by the platform", false},
+		{"empty header name", func(d *Destination) { d.Headers = []Header{{Name: "", Value: "v"}} }, "additionalHeaders", "empty", false},
+		{"space in header name", func(d *Destination) { d.Headers = []Header{{Name: "Test header", Value: "v"}} }, "additionalHeaders.Test header", "Do not put white space characters in your header name!", false},
+		{"non-token header", func(d *Destination) { d.Headers = []Header{{Name: "X(y)", Value: "v"}} }, "additionalHeaders.X(y)", "not a valid header name", false},
+		{"CR in value", func(d *Destination) { d.Headers = []Header{{Name: "X", Value: "a\r\nInjected: 1"}} }, "additionalHeaders.X", "carriage return", false},
+		{"NUL in value", func(d *Destination) { d.Headers = []Header{{Name: "X", Value: "a\x00"}} }, "additionalHeaders.X", "NUL", false},
+		{"reserved Host", func(d *Destination) { d.Headers = []Header{{Name: "host", Value: "x"}} }, "additionalHeaders.host", "set by the platform", false},
+		{"reserved token", func(d *Destination) { d.Headers = []Header{{Name: "things-message-token", Value: "x"}} }, "additionalHeaders.things-message-token", "set by the platform", false},
+		{"reserved plug", func(d *Destination) { d.Headers = []Header{{Name: "Things-Plug-UUID", Value: "x"}} }, "additionalHeaders.Things-Plug-UUID", "set by the platform", false},
+		{"reserved content type", func(d *Destination) { d.Headers = []Header{{Name: "Content-type", Value: "x"}} }, "additionalHeaders.Content-type", "set by the platform", false},
+		{"reserved length", func(d *Destination) { d.Headers = []Header{{Name: "Content-Length", Value: "1"}} }, "additionalHeaders.Content-Length", "set by the platform", false},
+		{"reserved TE", func(d *Destination) { d.Headers = []Header{{Name: "Transfer-Encoding", Value: "chunked"}} }, "additionalHeaders.Transfer-Encoding", "set by the platform", false},
+		{"reserved connection", func(d *Destination) { d.Headers = []Header{{Name: "Connection", Value: "close"}} }, "additionalHeaders.Connection", "set by the platform", false},
 		{"auth header", func(d *Destination) {
 			d.Auth = Auth{Method: AuthBearer, Credential: NewSecret("t")}
-			d.Headers = []Header{{"authorization", "x"}}
+			d.Headers = []Header{{Name: "authorization", Value: "x"}}
 		}, "additionalHeaders.authorization", "authentication method", false},
 		{"api key header", func(d *Destination) {
 			d.Auth = Auth{Method: AuthAPIKey, Credential: NewSecret("t")}
-			d.Headers = []Header{{"x-api-key", "x"}}
+			d.Headers = []Header{{Name: "x-api-key", Value: "x"}}
 		}, "additionalHeaders.x-api-key", "authentication method", false},
-		{"header twice", func(d *Destination) { d.Headers = []Header{{"X-A", "1"}, {"x-a", "2"}} }, "additionalHeaders.x-a", "twice", false},
+		{"header twice", func(d *Destination) { d.Headers = []Header{{Name: "X-A", Value: "1"}, {Name: "x-a", Value: "2"}} }, "additionalHeaders.x-a", "twice", false},
 		{"basic without user", func(d *Destination) { d.Auth = Auth{Method: AuthBasic, Credential: NewSecret("pw")} }, "authentication.username", "required", false},
 		{"basic user colon", func(d *Destination) { d.Auth = Auth{Method: AuthBasic, Username: "a:b", Credential: NewSecret("pw")} }, "authentication.username", "colon", false},
 		{"basic without password", func(d *Destination) { d.Auth = Auth{Method: AuthBasic, Username: "a"} }, "authentication.password", "required", false},
@@ -136,7 +136,7 @@ func TestCheckRules(t *testing.T) {
 }
 
 func TestCheckReportsEveryViolation(t *testing.T) {
-	d := Destination{URL: "http://example.com:8080/#x", Method: "PUT", Headers: []Header{{"A B", "v"}}, Secret: NewSecret("short")}
+	d := Destination{URL: "http://example.com:8080/#x", Method: "PUT", Headers: []Header{{Name: "A B", Value: "v"}}, Secret: NewSecret("short")}
 	_, err := d.Check(false)
 	re := err.(*RuleError)
 	for _, field := range []string{"name", "url", "httpMethod", "additionalHeaders.A B", "sharedSecret"} {

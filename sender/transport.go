@@ -57,7 +57,7 @@ func TLSConfig(extra *x509.CertPool) *tls.Config {
 func LoadCAFile(path string) (*x509.CertPool, error) {
 	b, err := bounded.ReadFile(path, bounded.Certificates)
 	if err != nil {
-		return nil, fmt.Errorf("CA file: %w", unwrapPathError(err, path))
+		return nil, fmt.Errorf("CA file: %w", bounded.NamedError(err, path))
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {

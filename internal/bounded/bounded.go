@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 )
 
 // Limits of what thingsim reads.
@@ -104,4 +105,13 @@ func Size(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// NamedError turns *os.PathError's "open X: no such file or directory" into "X: no such file or
+// directory", naming the file the user gave.
+func NamedError(err error, path string) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return fmt.Errorf("%s: %w", path, pe.Err)
+	}
+	return err
 }

@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/thingsim/thingsim/internal/bounded"
-	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/internal/record"
 )
 
 // Item is one captured request to replay.
@@ -26,7 +26,7 @@ type Item struct {
 	Body     []byte
 	Token    string // the captured Things-Message-Token, "" when none
 	PlugUUID string
-	Headers  []sender.Header // as captured, in order
+	Headers  []record.Header // as captured, in order
 	Verdict  string          // receive's verdict, "" when the source has none
 	Origin   string          // where it was: "capture.jsonl line 3"
 	Line     int             // its line in a file of one body per line, 0 elsewhere

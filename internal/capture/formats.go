@@ -13,7 +13,8 @@ import (
 	"strings"
 
 	"github.com/thingsim/thingsim/internal/bounded"
-	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/internal/record"
+	"github.com/thingsim/thingsim/verify"
 )
 
 // records yields message records, one JSON object per line: receive's captures and send's dead
@@ -44,7 +45,7 @@ func (s *records) Next() (Item, error) {
 			continue
 		}
 		origin := fmt.Sprintf("%s line %d", s.name, s.line)
-		var rec sender.MessageRecord
+		var rec record.MessageRecord
 		if err := json.Unmarshal(b, &rec); err != nil {
 			msg := "not a message record: " + err.Error()
 			if errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end of JSON input") {
@@ -146,7 +147,7 @@ func parseOneRaw(data []byte, pos int, origin string) (Item, int, int, error) {
 			return item, pos, lines, fmt.Errorf("line %d, %q, is not a header (Name: value)", lines, l)
 		}
 		v = strings.TrimSpace(v)
-		item.Headers = append(item.Headers, sender.Header{Name: k, Value: v})
+		item.Headers = append(item.Headers, record.Header{Name: k, Value: v})
 		switch {
 		case strings.EqualFold(k, "Content-Length"):
 			n, err := strconv.Atoi(v)
@@ -154,9 +155,9 @@ func parseOneRaw(data []byte, pos int, origin string) (Item, int, int, error) {
 				return item, pos, lines, fmt.Errorf("Content-Length %q is not a byte count", v)
 			}
 			contentLength = n
-		case strings.EqualFold(k, sender.TokenHeader):
+		case strings.EqualFold(k, verify.TokenHeader):
 			item.Token = v
-		case strings.EqualFold(k, sender.PlugHeader):
+		case strings.EqualFold(k, verify.PlugHeader):
 			item.PlugUUID = v
 		}
 	}
@@ -183,7 +184,7 @@ type harFile struct {
 			Request struct {
 				Method   string          `json:"method"`
 				URL      string          `json:"url"`
-				Headers  []sender.Header `json:"headers"`
+				Headers  []record.Header `json:"headers"`
 				PostData *struct {
 					Text     *string `json:"text"`
 					Encoding string  `json:"encoding"`
@@ -224,9 +225,9 @@ func parseHAR(name string, data []byte) Source {
 		item := Item{Body: body, Headers: req.Headers, Origin: origin}
 		for _, hd := range req.Headers {
 			switch {
-			case strings.EqualFold(hd.Name, sender.TokenHeader):
+			case strings.EqualFold(hd.Name, verify.TokenHeader):
 				item.Token = hd.Value
-			case strings.EqualFold(hd.Name, sender.PlugHeader):
+			case strings.EqualFold(hd.Name, verify.PlugHeader):
 				item.PlugUUID = hd.Value
 			}
 		}

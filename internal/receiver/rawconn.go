@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"github.com/thingsim/thingsim/internal/record"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-
-	"github.com/thingsim/thingsim/sender"
 )
 
 // Go's HTTP server hands handlers the headers in canonical form (Things-Plug-Uuid) and in no
@@ -81,7 +80,7 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 
 // rawHeaders returns r's headers as they arrived: names as spelled, in wire order. Without the
 // raw bytes (HTTP/2, or a head it cannot find) it returns Go's canonical view, sorted.
-func rawHeaders(r *http.Request) []sender.Header {
+func rawHeaders(r *http.Request) []record.Header {
 	if rc, ok := r.Context().Value(connKey{}).(*rawConn); ok {
 		if hs, ok := rc.takeHead(r); ok {
 			return hs
@@ -92,7 +91,7 @@ func rawHeaders(r *http.Request) []sender.Header {
 
 // takeHead finds r's head among the kept bytes, parses its header lines and drops what was read
 // before it and the body after it.
-func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
+func (c *rawConn) takeHead(r *http.Request) ([]record.Header, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.skip > 0 {
@@ -128,7 +127,7 @@ func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
 		// A chunked body: where it ends, and the next head starts, is not known here.
 		defer c.lose()
 	}
-	var hs []sender.Header
+	var hs []record.Header
 	lines := strings.Split(head, "\n")
 	for _, l := range lines[1:] {
 		l = strings.TrimSuffix(l, "\r")
@@ -136,13 +135,13 @@ func (c *rawConn) takeHead(r *http.Request) ([]sender.Header, bool) {
 		if !ok {
 			continue
 		}
-		hs = append(hs, sender.Header{Name: name, Value: strings.TrimSpace(value)})
+		hs = append(hs, record.Header{Name: name, Value: strings.TrimSpace(value)})
 	}
 	return hs, true
 }
 
-func canonicalHeaders(r *http.Request) []sender.Header {
-	hs := []sender.Header{{Name: "Host", Value: r.Host}}
+func canonicalHeaders(r *http.Request) []record.Header {
+	hs := []record.Header{{Name: "Host", Value: r.Host}}
 	names := make([]string, 0, len(r.Header))
 	for name := range r.Header {
 		names = append(names, name)
@@ -150,7 +149,7 @@ func canonicalHeaders(r *http.Request) []sender.Header {
 	sort.Strings(names)
 	for _, name := range names {
 		for _, v := range r.Header[name] {
-			hs = append(hs, sender.Header{Name: name, Value: v})
+			hs = append(hs, record.Header{Name: name, Value: v})
 		}
 	}
 	return hs

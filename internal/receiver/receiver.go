@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/record"
 	"io"
 	"log"
 	"net"
@@ -16,7 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 	"github.com/thingsim/thingsim/verify"
 )
@@ -53,7 +53,7 @@ type Config struct {
 	// out. Writes are serialised.
 	Capture io.Writer
 	// OnRecord is called with every record, after it is captured.
-	OnRecord func(sender.MessageRecord)
+	OnRecord func(record.MessageRecord)
 	// OnCaptureError is called once, with the first error writing the capture. From then on every
 	// request is answered 503, which the platform retries: nothing is acknowledged unkept.
 	OnCaptureError func(error)
@@ -133,7 +133,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "HTTP/1.1 only, as the platform sends", http.StatusHTTPVersionNotSupported)
 		return
 	}
-	rec := sender.MessageRecord{
+	rec := record.MessageRecord{
 		Time:    h.cfg.Now().UTC().Format(time.RFC3339Nano),
 		Remote:  r.RemoteAddr,
 		Method:  r.Method,
@@ -256,7 +256,7 @@ func (h *Handler) next() Action {
 
 // capture writes the record, counts it and tells OnRecord. It reports whether the record was
 // kept: once a capture write has failed, none is, and the record's answer becomes 503.
-func (h *Handler) capture(rec *sender.MessageRecord) bool {
+func (h *Handler) capture(rec *record.MessageRecord) bool {
 	h.mu.Lock()
 	failed := false
 	if h.cfg.Capture != nil && h.err == nil {
@@ -309,7 +309,7 @@ func explain(verdict string, status int) string {
 	return http.StatusText(status)
 }
 
-func redact(hs []sender.Header, extra []string) []sender.Header {
+func redact(hs []record.Header, extra []string) []record.Header {
 	for i := range hs {
 		if !sensitive(hs[i].Name, sensitiveHeaders) && !sensitive(hs[i].Name, extra) {
 			continue

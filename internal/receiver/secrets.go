@@ -12,7 +12,7 @@ import (
 	"github.com/thingsim/thingsim/internal/yamlfile"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/internal/secretsrc"
 	"github.com/thingsim/thingsim/verify"
 )
 
@@ -98,9 +98,9 @@ func parseSecrets(b []byte, dir string) (SecretMap, error) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
-			secret, err = sender.ReadSecretFile(p)
+			secret, err = secretsrc.ReadFile(p)
 		case src.SecretEnv != "":
-			secret, err = sender.SecretFromEnv(src.SecretEnv)
+			secret, err = secretsrc.FromEnv(src.SecretEnv)
 		default:
 			return nil, fmt.Errorf("line %d: plug UUID %s: give secretFile or secretEnv", v.Line, k.Value)
 		}

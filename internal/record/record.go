@@ -1,0 +1,93 @@
+// Package record is the message record: one message as a JSON line, the same shape for receive's
+// captures, send's dead letters and replay's input, shared by the sender, the reference endpoint
+// and the capture reader without one depending on another.
+package record
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Header is one header, name as spelled, in order.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// MessageRecord is one message as a JSON line: the same shape for receive's captures, send's dead
+// letters and replay's input. Body holds the text when it is valid UTF-8; BodyBase64 always holds
+// the exact bytes, and is what a reader trusts.
+type MessageRecord struct {
+	Time       string   `json:"time"`
+	Method     string   `json:"method,omitempty"`
+	URL        string   `json:"url,omitempty"`
+	Target     string   `json:"target,omitempty"`
+	Remote     string   `json:"remote,omitempty"`
+	Headers    []Header `json:"headers,omitempty"`
+	PlugUUID   string   `json:"plug_uuid,omitempty"`
+	Token      string   `json:"token,omitempty"`
+	Body       *string  `json:"body,omitempty"`
+	BodyBase64 string   `json:"body_base64,omitempty"`
+	// Capture only: what the receiver made of the request.
+	BodySize      int      `json:"body_size,omitempty"`
+	BodyTruncated bool     `json:"body_truncated,omitempty"` // too large: the body is not kept
+	Device        string   `json:"device,omitempty"`
+	Records       int      `json:"records,omitempty"`
+	SenML         string   `json:"senml,omitempty"` // valid or invalid
+	SenMLFindings []string `json:"senml_findings,omitempty"`
+	Verdict       string   `json:"verdict,omitempty"`
+	Status        int      `json:"status,omitempty"`
+	Dropped       bool     `json:"dropped,omitempty"` // the connection was closed without an answer
+	// Dead letters only.
+	Message  *int            `json:"message,omitempty"`
+	Outcome  string          `json:"outcome,omitempty"` // the sender's outcome
+	Attempts []AttemptRecord `json:"attempts,omitempty"`
+}
+
+// AttemptRecord is one attempt in a dead letter and in JSON events.
+type AttemptRecord struct {
+	Attempt    int     `json:"attempt"`
+	Status     int     `json:"status,omitempty"`
+	Error      string  `json:"error,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+}
+
+// SetBody stores the exact bytes, and the text when they are valid UTF-8.
+func (m *MessageRecord) SetBody(b []byte) {
+	m.BodyBase64 = base64.StdEncoding.EncodeToString(b)
+	if utf8.Valid(b) {
+		s := string(b)
+		m.Body = &s
+	} else {
+		m.Body = nil
+	}
+}
+
+// Bytes returns the exact body: from body_base64, or from body when a hand-written record lacks it.
+func (m *MessageRecord) Bytes() ([]byte, error) {
+	if m.BodyBase64 != "" {
+		b, err := base64.StdEncoding.DecodeString(m.BodyBase64)
+		if err != nil {
+			return nil, fmt.Errorf("body_base64: %w", err)
+		}
+		return b, nil
+	}
+	if m.Body != nil {
+		return []byte(*m.Body), nil
+	}
+	return nil, nil
+}
+
+// MarshalLine returns the record as one JSON line, newline included.
+func (m *MessageRecord) MarshalLine() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // bodies stay readable: <, > and & as they are
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
