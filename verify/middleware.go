@@ -19,6 +19,10 @@ type Config struct {
 	Secrets func(ctx context.Context, plugUUID string) ([]string, error)
 	// MaxBody bounds the body read; a larger one is answered 413. Zero means DefaultMaxBody.
 	MaxBody int64
+	// Others, when set, returns secrets that must not verify a request from plugUUID but that a
+	// sender may sign with by mistake (the one a rotation replaced, another destination's): a
+	// refusal then names the one a token matches, for Refused (see CheckKnowing).
+	Others func(ctx context.Context, plugUUID string) []string
 	// Refused, when set, is told of every refused request and why (the error may be a
 	// *MismatchError with its near miss): for your logs, not for the client.
 	Refused func(r *http.Request, status int, err error)
@@ -88,7 +92,11 @@ func Middleware(cfg Config, next http.Handler) http.Handler {
 			refuse(http.StatusForbidden, "unknown Things-Plug-UUID", ErrNoSecret)
 			return
 		}
-		if err := Check(body, token, secrets...); err != nil {
+		var others []string
+		if cfg.Others != nil {
+			others = cfg.Others(r.Context(), plug)
+		}
+		if err := CheckKnowing(body, token, secrets, others); err != nil {
 			reason := "the Things-Message-Token does not match the body"
 			if errors.Is(err, ErrMalformedToken) {
 				reason = "the Things-Message-Token is not 64 hex digits"

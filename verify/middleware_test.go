@@ -29,6 +29,7 @@ func TestMiddleware(t *testing.T) {
 			}
 			return nil, nil
 		},
+		Others:  func(context.Context, string) []string { return []string{"Retired#Secret:2023/abcXYZ!"} },
 		MaxBody: 1000,
 		Refused: func(_ *http.Request, _ int, err error) { mu.Lock(); refused = append(refused, err); mu.Unlock() },
 	}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +67,7 @@ func TestMiddleware(t *testing.T) {
 		{"a valid request", body, map[string]string{TokenHeader: token, PlugHeader: plug}, http.StatusNoContent},
 		{"no token", body, map[string]string{PlugHeader: plug}, http.StatusUnauthorized},
 		{"a malformed token", body, map[string]string{TokenHeader: "abc", PlugHeader: plug}, http.StatusUnauthorized},
-		{"a wrong token", body, map[string]string{TokenHeader: Token(body, "other"), PlugHeader: plug}, http.StatusUnauthorized},
+		{"a wrong token", body, map[string]string{TokenHeader: Token(body, "Retired#Secret:2023/abcXYZ!"), PlugHeader: plug}, http.StatusUnauthorized},
 		{"a changed body", append(append([]byte(nil), body...), '\n'), map[string]string{TokenHeader: token, PlugHeader: plug}, http.StatusUnauthorized},
 		{"an unknown plug UUID", body, map[string]string{TokenHeader: token, PlugHeader: "00000000-0000-0000-0000-000000000000"}, http.StatusForbidden},
 		{"a store that fails", body, map[string]string{TokenHeader: token, PlugHeader: "broken-store"}, http.StatusInternalServerError},
@@ -89,6 +90,9 @@ func TestMiddleware(t *testing.T) {
 		t.Fatalf("Refused was told of %d requests, want 7", len(refused))
 	}
 	var mm *MismatchError
+	if !errors.As(refused[2], &mm) || mm.NearMiss != "the body under another secret you know (other secret 1 of 1)" {
+		t.Errorf("the retired secret's refusal: %v", refused[2])
+	}
 	if !errors.As(refused[3], &mm) || mm.NearMiss != "the body without its trailing newline" {
 		t.Errorf("the changed body's refusal: %v", refused[3])
 	}

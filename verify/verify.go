@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -102,6 +103,13 @@ func Matches(body []byte, token, secret string) bool {
 // rotated), in constant time for each. It returns nil when one matches, and otherwise
 // ErrMissingToken, ErrMalformedToken, ErrNoSecret or a *MismatchError.
 func Check(body []byte, token string, secrets ...string) error {
+	return CheckKnowing(body, token, secrets, nil)
+}
+
+// CheckKnowing is Check, with others: secrets that must not verify but that a sender may sign with
+// by mistake, such as the one a rotation replaced or another destination's. A token that matches
+// one of them is refused, and its MismatchError names which (by position: "other secret 2 of 3").
+func CheckKnowing(body []byte, token string, secrets, others []string) error {
 	switch {
 	case token == "":
 		return ErrMissingToken
@@ -113,6 +121,11 @@ func Check(body []byte, token string, secrets ...string) error {
 	for _, s := range secrets {
 		if s != "" && Matches(body, token, s) {
 			return nil
+		}
+	}
+	for i, o := range others {
+		if o != "" && Matches(body, token, o) {
+			return &MismatchError{NearMiss: fmt.Sprintf("the body under another secret you know (other secret %d of %d)", i+1, len(others))}
 		}
 	}
 	return &MismatchError{NearMiss: nearMiss(body, token, secrets)}

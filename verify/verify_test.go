@@ -91,6 +91,18 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+func TestCheckKnowing(t *testing.T) {
+	body := []byte(`[{"bn":"urn:dev:x:","bt":1.7E9}]`)
+	err := CheckKnowing(body, Token(body, "old"), []string{"new"}, []string{"other", "old"})
+	var mm *MismatchError
+	if !errors.As(err, &mm) || mm.NearMiss != "the body under another secret you know (other secret 2 of 2)" {
+		t.Fatalf("signed with a retired secret: %v", err)
+	}
+	if err := CheckKnowing(body, Token(body, "new"), []string{"new"}, []string{"old"}); err != nil {
+		t.Fatalf("the right secret: %v", err)
+	}
+}
+
 func TestMatchesAllocatesNothing(t *testing.T) {
 	body := []byte(`[{"bn":"urn:dev:x:","bt":1.7E9}]`)
 	token := Token(body, "s")
