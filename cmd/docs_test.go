@@ -134,3 +134,45 @@ func TestDocsUsageSamples(t *testing.T) {
 
 // repoRoot is the repository's folder, found from this package's before a test changes folder.
 var repoRoot = func() string { d, _ := filepath.Abs(".."); return d }()
+
+// TestDocsDemoSample runs the demo and requires docs/usage.md's sample to be an excerpt of its
+// output: the introduction, the message that is retried, and the summary. Ports, tokens (the demo's
+// secret is random) and durations vary from run to run and are not compared.
+func TestDocsDemoSample(t *testing.T) {
+	ios, out, errOut := testStreams()
+	line := "thingsim demo --now 1767323045"
+	if code := Run(t.Context(), ios, strings.Fields(line)[1:]); code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	var excerpt []string
+	retried := false
+	i := 0
+	for ; i < len(lines) && !strings.HasPrefix(lines[i], "── message #"); i++ {
+		excerpt = append(excerpt, lines[i]) // the introduction
+	}
+	for i < len(lines) && strings.HasPrefix(lines[i], "── message #") {
+		// A message's block ends with its outcome line; the first one retried is kept whole.
+		start := i
+		for i < len(lines) && !strings.HasPrefix(lines[i], "✓ #") && !strings.HasPrefix(lines[i], "✗ #") {
+			i++
+		}
+		block := lines[start:min(i+1, len(lines))]
+		if !retried && strings.Contains(strings.Join(block, "\n"), "the platform retries") {
+			excerpt, retried = append(append(excerpt, block...), "..."), true
+		}
+		for i++; i < len(lines) && lines[i] == ""; i++ {
+		}
+	}
+	excerpt = append(excerpt, lines[i:]...) // the summary
+	if !retried || errOut.Len() > 0 {
+		t.Fatalf("no retried message in the demo's output, or output on stderr:\n%s%s", out, errOut)
+	}
+	sample := "```\n$ " + line + "\n" + strings.Join(excerpt, "\n") + "\n```\n"
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{64}|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
+	if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), "demo-sample", sample, *updateDocs, func(s string) string {
+		return varies.ReplaceAllString(s, "…")
+	}); err != nil {
+		t.Error(err)
+	}
+}
