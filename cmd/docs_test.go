@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -174,5 +175,72 @@ func TestDocsDemoSample(t *testing.T) {
 		return varies.ReplaceAllString(s, "…")
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestDocsSendReceiveReplay runs the scenario of docs/usage.md's send, receive and replay samples:
+// receive checks and captures what send delivers (answering the second request 503), and replay
+// sends the capture again, re-signed with a rotated secret, to a second receiver. Each sample is
+// the command and its output, standard error and output as a terminal shows them; ports, times,
+// plug UUIDs, tokens and durations vary from run to run and are not compared.
+func TestDocsSendReceiveReplay(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
+	writeFile(t, ".", "rotated-secret", "Zz9@RotatedSecret/2026:QRSxyz#abc!")
+	// receive runs until stopped, as a user stops it with Ctrl-C.
+	startReceiver := func(secret, ca, capture, urlOut string, extra ...string) (stop func() string) {
+		var buf lockedBuffer
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		args := append([]string{"receive", "--secret-file", secret, "--ca-out", ca}, extra...)
+		if capture != "" {
+			args = append(args, "--capture", capture)
+		}
+		args = append(args, "--listen", "127.0.0.1:0", "--url-out", urlOut)
+		go func() {
+			Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
+			close(done)
+		}()
+		return func() string {
+			cancel()
+			<-done
+			return buf.String()
+		}
+	}
+	run := func(args ...string) string {
+		var buf bytes.Buffer
+		Run(t.Context(), &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
+		return buf.String()
+	}
+	stopFirst := startReceiver("secret", "ca.pem", "capture.jsonl", "url", "--respond", "200,503,200")
+	url := waitFile(t, "url")
+	sendOut := run("send", "--url", url+"/thingsdata", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
+		"--count", "4", "--devices", "2", "--backoff", "200ms", "-H", "Test-header: Hello world", "--now", "1767323045")
+	receiveOut := stopFirst()
+	stopSecond := startReceiver("rotated-secret", "staging-ca.pem", "", "staging-url")
+	staging := waitFile(t, "staging-url")
+	replayOut := run("replay", "--url", staging+"/thingsdata", "--ca-file", "staging-ca.pem", "--relax", "--secret-file", "rotated-secret", "capture.jsonl")
+	stopSecond()
+
+	// The receiver's lines, up to the summary it prints when stopped, after which a terminal shows ^C.
+	receiveOut = strings.Replace(receiveOut, "\nreceived ", "\n^C\nreceived ", 1)
+	samples := map[string]string{
+		"send-sample": "$ thingsim send --url " + url + "/thingsdata --ca-file ca.pem --relax --secret-file secret \\\n" +
+			"    --count 4 --devices 2 --backoff 200ms -H 'Test-header: Hello world' --now 1767323045\n" + sendOut,
+		"receive-sample": "$ thingsim receive --secret-file secret --ca-out ca.pem --capture capture.jsonl --respond 200,503,200\n" + receiveOut,
+		"replay-sample":  "$ thingsim replay --url " + staging + "/thingsdata --ca-file staging-ca.pem --relax --secret-file rotated-secret capture.jsonl\n" + replayOut,
+	}
+	for name, want := range map[string]string{"send-sample": "✓ 4 messages: 4 delivered", "receive-sample": "token valid → 503", "replay-sample": "✓ 5 messages: 5 delivered"} {
+		if !strings.Contains(samples[name], want) {
+			t.Fatalf("%s lacks %q:\n%s", name, want, samples[name])
+		}
+	}
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
+	for name, sample := range samples {
+		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, "```\n"+sample+"```\n", *updateDocs, func(s string) string {
+			return varies.ReplaceAllString(s, "…")
+		}); err != nil {
+			t.Error(err)
+		}
 	}
 }
