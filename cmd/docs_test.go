@@ -235,7 +235,7 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 			t.Fatalf("%s lacks %q:\n%s", name, want, samples[name])
 		}
 	}
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
 	for name, sample := range samples {
 		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, "```\n"+sample+"```\n", *updateDocs, func(s string) string {
 			return varies.ReplaceAllString(s, "…")
