@@ -244,3 +244,35 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsLoadSample runs docs/load.md's open-loop sample against the reference receiver: the
+// summary on standard output (warnings go to standard error). Latencies, the achieved rate and the
+// port vary from run to run and are not compared; the count is the schedule's.
+func TestDocsLoadSample(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		var sink lockedBuffer
+		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
+			[]string{"receive", "--secret-file", "secret", "--ca-out", "ca.pem", "--listen", "127.0.0.1:0", "--url-out", "url"})
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	url := waitFile(t, "url")
+	ios, out, errOut := testStreams()
+	args := []string{"send", "--url", url + "/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
+		"--devices", "5000", "--rate", "500/s", "--duration", "2s"}
+	if code := Run(t.Context(), ios, args); code != 0 {
+		t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+	}
+	sample := "```\n$ thingsim send --url " + url + "/things --ca-file ca.pem --relax --secret-file secret \\\n" +
+		"    --devices 5000 --rate 500/s --duration 2s\n" + out.String() + "```\n"
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
+	if err := docblock.Check(filepath.Join(repoRoot, "docs", "load.md"), "load-sample", sample, *updateDocs, func(s string) string {
+		return varies.ReplaceAllString(s, "…")
+	}); err != nil {
+		t.Error(err)
+	}
+}
