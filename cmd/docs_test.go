@@ -276,3 +276,41 @@ func TestDocsLoadSample(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDocsJSONAndDeadLetters writes docs/reference.md's samples of JSON output and of a dead letter
+// from runs against the reference receiver: one message answered 503 then 200, and one answered 500
+// three times. Timings, ports, tokens, UUIDs and times vary and are not compared.
+func TestDocsJSONAndDeadLetters(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
+	outputs := map[string]string{}
+	for _, c := range []struct{ name, respond string }{{"json", "503,200"}, {"dead", "500"}} {
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		urlFile := c.name + "-url"
+		go func() {
+			var sink lockedBuffer
+			Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
+				[]string{"receive", "--secret-file", "secret", "--ca-out", c.name + "-ca.pem", "--listen", "127.0.0.1:0", "--url-out", urlFile, "--respond", c.respond})
+			close(done)
+		}()
+		url := waitFile(t, urlFile)
+		ios, out, _ := testStreams()
+		Run(t.Context(), ios, []string{"send", "--url", url + "/thingsdata", "--ca-file", c.name + "-ca.pem", "--relax", "--secret-file", "secret",
+			"--backoff", "10ms", "--output", "json", "--now", "1767323045", "--plug-uuid", "fbc063cb-4dd4-41b3-917a-e2d1ea907f75", "--dead-letter", "dead.jsonl"})
+		cancel()
+		<-done
+		outputs[c.name] = out.String()
+	}
+	dead, err := os.ReadFile("dead.jsonl")
+	if err != nil || !strings.Contains(string(dead), `"outcome":"discarded"`) {
+		t.Fatalf("no dead letter: %v %s", err, dead)
+	}
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{64}|"(duration_ms|latency_ms|p50|p90|p99|p99_9|max|duration_s|rate)":[\d.]+|"time":"[^"]+"`)
+	compare := func(s string) string { return varies.ReplaceAllString(s, "…") }
+	for name, sample := range map[string]string{"json-sample": outputs["json"], "dead-letter-sample": string(dead)} {
+		if err := docblock.Check(filepath.Join(repoRoot, "docs", "reference.md"), name, "```json\n"+sample+"```\n", *updateDocs, compare); err != nil {
+			t.Error(err)
+		}
+	}
+}
