@@ -314,3 +314,35 @@ func TestDocsJSONAndDeadLetters(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsCheckTLSSample writes docs/receivers.md's check-tls sample from a run against the
+// reference receiver, judged by the Java trust store .ci/run installs. Ports and the certificate's
+// dates vary and are not compared.
+func TestDocsCheckTLSSample(t *testing.T) {
+	if _, err := os.Stat("/etc/ssl/certs/java/cacerts"); err != nil {
+		t.Skip("the Java trust store is missing: .ci/run installs it (Debian ca-certificates-java)")
+	}
+	t.Chdir(t.TempDir())
+	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		var sink lockedBuffer
+		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
+			[]string{"receive", "--secret-file", "secret", "--ca-out", "ca.pem", "--listen", "127.0.0.1:0", "--url-out", "url"})
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	url := waitFile(t, "url")
+	ios, out, _ := testStreams()
+	if code := Run(t.Context(), ios, []string{"check-tls", url + "/things", "--relax"}); code != 1 {
+		t.Fatalf("exit %d, want 1 (refused):\n%s", code, out)
+	}
+	sample := "```\n$ thingsim check-tls " + url + "/things --relax\n" + out.String() + "```\n"
+	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|port \d+|\d{4}-\d\d-\d\d|\d+ days?`)
+	if err := docblock.Check(filepath.Join(repoRoot, "docs", "receivers.md"), "check-tls-sample", sample, *updateDocs, func(s string) string {
+		return varies.ReplaceAllString(s, "…")
+	}); err != nil {
+		t.Error(err)
+	}
+}
