@@ -222,12 +222,18 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 	replayOut := run("replay", "--url", staging+"/thingsdata", "--ca-file", "staging-ca.pem", "--relax", "--secret-file", "rotated-secret", "capture.jsonl")
 	stopSecond()
 
+	capture, err := os.ReadFile("capture.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	firstRecord, _, _ := strings.Cut(string(capture), "\n")
 	// The receiver's lines, up to the summary it prints when stopped, after which a terminal shows ^C.
 	receiveOut = strings.Replace(receiveOut, "\nreceived ", "\n^C\nreceived ", 1)
 	samples := map[string]string{
 		"send-sample": "$ thingsim send --url " + url + "/thingsdata --ca-file ca.pem --relax --secret-file secret \\\n" +
 			"    --count 4 --devices 2 --backoff 200ms -H 'Test-header: Hello world' --now 1767323045\n" + sendOut,
 		"receive-sample": "$ thingsim receive --secret-file secret --ca-out ca.pem --capture capture.jsonl --respond 200,503,200\n" + receiveOut,
+		"capture-sample": firstRecord + "\n",
 		"replay-sample":  "$ thingsim replay --url " + staging + "/thingsdata --ca-file staging-ca.pem --relax --secret-file rotated-secret capture.jsonl\n" + replayOut,
 	}
 	for name, want := range map[string]string{"send-sample": "✓ 4 messages: 4 delivered", "receive-sample": "token valid → 503", "replay-sample": "✓ 5 messages: 5 delivered"} {
@@ -235,9 +241,13 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 			t.Fatalf("%s lacks %q:\n%s", name, want, samples[name])
 		}
 	}
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
+	varies := regexp.MustCompile(`"time":"[^"]+"|127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
 	for name, sample := range samples {
-		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, "```\n"+sample+"```\n", *updateDocs, func(s string) string {
+		fence := "```\n"
+		if name == "capture-sample" {
+			fence = "```json\n"
+		}
+		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, fence+sample+"```\n", *updateDocs, func(s string) string {
 			return varies.ReplaceAllString(s, "…")
 		}); err != nil {
 			t.Error(err)
