@@ -187,38 +187,16 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 	t.Chdir(t.TempDir())
 	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
 	writeFile(t, ".", "rotated-secret", "Zz9@RotatedSecret/2026:QRSxyz#abc!")
-	// receive runs until stopped, as a user stops it with Ctrl-C.
-	startReceiver := func(secret, ca, capture, urlOut string, extra ...string) (stop func() string) {
-		var buf lockedBuffer
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		args := append([]string{"receive", "--secret-file", secret, "--ca-out", ca}, extra...)
-		if capture != "" {
-			args = append(args, "--capture", capture)
-		}
-		args = append(args, "--listen", "127.0.0.1:0", "--url-out", urlOut)
-		go func() {
-			Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
-			close(done)
-		}()
-		return func() string {
-			cancel()
-			<-done
-			return buf.String()
-		}
-	}
 	run := func(args ...string) string {
 		var buf bytes.Buffer
 		Run(t.Context(), &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
 		return buf.String()
 	}
-	stopFirst := startReceiver("secret", "ca.pem", "capture.jsonl", "url", "--respond", "200,503,200")
-	url := waitFile(t, "url")
+	url, stopFirst := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl", "--respond", "200,503,200")
 	sendOut := run("send", "--url", url+"/thingsdata", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
 		"--count", "4", "--devices", "2", "--backoff", "200ms", "-H", "Test-header: Hello world", "--now", "1767323045")
 	receiveOut := stopFirst()
-	stopSecond := startReceiver("rotated-secret", "staging-ca.pem", "", "staging-url")
-	staging := waitFile(t, "staging-url")
+	staging, stopSecond := startReceive(t, "staging-url", "--secret-file", "rotated-secret", "--ca-out", "staging-ca.pem")
 	replayOut := run("replay", "--url", staging+"/thingsdata", "--ca-file", "staging-ca.pem", "--relax", "--secret-file", "rotated-secret", "capture.jsonl")
 	stopSecond()
 
@@ -261,16 +239,8 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 func TestDocsLoadSample(t *testing.T) {
 	t.Chdir(t.TempDir())
 	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() {
-		var sink lockedBuffer
-		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
-			[]string{"receive", "--secret-file", "secret", "--ca-out", "ca.pem", "--listen", "127.0.0.1:0", "--url-out", "url"})
-		close(done)
-	}()
-	defer func() { cancel(); <-done }()
-	url := waitFile(t, "url")
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem")
+	defer stop()
 	ios, out, errOut := testStreams()
 	args := []string{"send", "--url", url + "/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
 		"--devices", "5000", "--rate", "500/s", "--duration", "2s"}
@@ -295,21 +265,11 @@ func TestDocsJSONAndDeadLetters(t *testing.T) {
 	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
 	outputs := map[string]string{}
 	for _, c := range []struct{ name, respond string }{{"json", "503,200"}, {"dead", "500"}} {
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan struct{})
-		urlFile := c.name + "-url"
-		go func() {
-			var sink lockedBuffer
-			Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
-				[]string{"receive", "--secret-file", "secret", "--ca-out", c.name + "-ca.pem", "--listen", "127.0.0.1:0", "--url-out", urlFile, "--respond", c.respond})
-			close(done)
-		}()
-		url := waitFile(t, urlFile)
+		url, stop := startReceive(t, c.name+"-url", "--secret-file", "secret", "--ca-out", c.name+"-ca.pem", "--respond", c.respond)
 		ios, out, _ := testStreams()
 		Run(t.Context(), ios, []string{"send", "--url", url + "/thingsdata", "--ca-file", c.name + "-ca.pem", "--relax", "--secret-file", "secret",
 			"--backoff", "10ms", "--output", "json", "--now", "1767323045", "--plug-uuid", "fbc063cb-4dd4-41b3-917a-e2d1ea907f75", "--dead-letter", "dead.jsonl"})
-		cancel()
-		<-done
+		stop()
 		outputs[c.name] = out.String()
 	}
 	dead, err := os.ReadFile("dead.jsonl")
@@ -334,16 +294,8 @@ func TestDocsCheckTLSSample(t *testing.T) {
 	}
 	t.Chdir(t.TempDir())
 	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan struct{})
-	go func() {
-		var sink lockedBuffer
-		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &sink, ErrOut: &sink, ColorMode: "never"},
-			[]string{"receive", "--secret-file", "secret", "--ca-out", "ca.pem", "--listen", "127.0.0.1:0", "--url-out", "url"})
-		close(done)
-	}()
-	defer func() { cancel(); <-done }()
-	url := waitFile(t, "url")
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem")
+	defer stop()
 	ios, out, _ := testStreams()
 	if code := Run(t.Context(), ios, []string{"check-tls", url + "/things", "--relax"}); code != 1 {
 		t.Fatalf("exit %d, want 1 (refused):\n%s", code, out)
@@ -354,5 +306,25 @@ func TestDocsCheckTLSSample(t *testing.T) {
 		return varies.ReplaceAllString(s, "…")
 	}); err != nil {
 		t.Error(err)
+	}
+}
+
+// startReceive runs thingsim receive in the test's folder with args, listening on a free port of
+// 127.0.0.1, until stop, as a user stops it with Ctrl-C. It returns the endpoint's base URL, which
+// the receiver writes to urlFile, and stop, which returns what the receiver printed.
+func startReceive(t *testing.T, urlFile string, args ...string) (url string, stop func() string) {
+	t.Helper()
+	var buf lockedBuffer
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	args = append(append([]string{"receive"}, args...), "--listen", "127.0.0.1:0", "--url-out", urlFile)
+	go func() {
+		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
+		close(done)
+	}()
+	return waitFile(t, urlFile), func() string {
+		cancel()
+		<-done
+		return buf.String()
 	}
 }
