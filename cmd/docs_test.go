@@ -314,12 +314,12 @@ func TestDocsCheckTLSSample(t *testing.T) {
 // the receiver writes to urlFile, and stop, which returns what the receiver printed.
 func startReceive(t *testing.T, urlFile string, args ...string) (url string, stop func() string) {
 	t.Helper()
-	var buf lockedBuffer
+	buf := newLockedBuffer()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	args = append(append([]string{"receive"}, args...), "--listen", "127.0.0.1:0", "--url-out", urlFile)
 	go func() {
-		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: &buf, ErrOut: &buf, ColorMode: "never"}, args)
+		Run(ctx, &IOStreams{In: strings.NewReader(""), Out: buf, ErrOut: buf, ColorMode: "never"}, args)
 		close(done)
 	}()
 	return waitFile(t, urlFile), func() string {

@@ -87,7 +87,7 @@ func TestNoCredentialLeaks(t *testing.T) {
 
 	// The reference receiver, capturing, stopped at the end.
 	ctx, stop := context.WithCancel(context.Background())
-	recvOut, recvErr := &lockedBuffer{}, &lockedBuffer{}
+	recvOut, recvErr := newLockedBuffer(), newLockedBuffer()
 	recvDone := make(chan int)
 	go func() {
 		recvDone <- Run(ctx, &IOStreams{In: strings.NewReader(""), Out: recvOut, ErrOut: recvErr}, []string{"receive", "--listen", "127.0.0.1:0",
@@ -177,16 +177,17 @@ func findLeaks(outputs map[string]string) []string {
 	return leaks
 }
 
-// lockedBuffer is a bytes.Buffer a command running in a goroutine may write while the test reads.
+// lockedBuffer is a bytes.Buffer a command running in a goroutine may write while the test reads:
+// replay's lockedWriter over a buffer, read under the same lock.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	lockedWriter
+	b bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+func newLockedBuffer() *lockedBuffer {
+	l := &lockedBuffer{}
+	l.w = &l.b
+	return l
 }
 
 func (l *lockedBuffer) String() string {
