@@ -283,22 +283,22 @@ func (opts *auditOptions) templates() ([]audit.Template, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer lf.close()
+		defer lf.Close()
 		for {
-			it, err := lf.item()
+			it, err := lf.Item()
 			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {
 				return nil, configErrorf("--payloads: %v", err)
 			}
-			out = append(out, audit.Template{Origin: fmt.Sprintf("%s line %d", lf.where, it.Line), Body: it.Body})
+			out = append(out, audit.Template{Origin: fmt.Sprintf("%s line %d", lf.Where(), it.Line), Body: it.Body})
 			if len(out) > maxTemplates {
 				break
 			}
 		}
 		if len(out) == len(opts.payload) {
-			return nil, configErrorf("--payloads: %s holds no pack", lf.where)
+			return nil, configErrorf("--payloads: %s holds no pack", lf.Where())
 		}
 	}
 	if len(out) > maxTemplates {

@@ -16,7 +16,7 @@ import (
 
 // deliver runs the messages of f to the destination: the dry run, or the delivery with its report,
 // dead letters, summary and exit code.
-func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f feed) error {
+func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliveryFlags, f run.Messages) error {
 	d.fromDestination(in)
 	cfg, err := d.senderConfig(in.dest, d.concurrency)
 	if err != nil {
@@ -40,7 +40,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	report.lines = d.lines
 	if d.lines == "auto" {
 		report.lines = "all"
-		if n := f.size(); !report.json && (n > 100 || d.rate.perSecond > 0 || d.duration > 0) {
+		if n := f.Size(); !report.json && (n > 100 || d.rate.perSecond > 0 || d.duration > 0) {
 			report.lines = "failed"
 		}
 	}
@@ -73,29 +73,29 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	}
 	var progress *progressView
 	if !report.json && ios.ErrTTY && report.lines != "all" {
-		progress = startProgress(ios, report, f.size(), d.duration)
+		progress = startProgress(ios, report, f.Size(), d.duration)
 	}
 	report.started = time.Now()
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	report.stop = stopRun
 	t := s.Template()
-	engine := run.Engine[message, *sender.Result]{
+	engine := run.Engine[run.Message, *sender.Result]{
 		Options: run.Options{Concurrency: d.concurrency, Rate: d.rate.perSecond, Jitter: d.rate.jitter, Duration: d.duration, Grace: d.grace},
 		Feed:    engineFeed{f},
-		Deliver: func(ctx context.Context, m message) *sender.Result {
-			return s.DeliverRequest(ctx, m.index, request(t, m))
+		Deliver: func(ctx context.Context, m run.Message) *sender.Result {
+			return s.DeliverRequest(ctx, m.Index, request(t, m))
 		},
-		Done: func(w int, m message, res *sender.Result, latency time.Duration) {
+		Done: func(w int, m run.Message, res *sender.Result, latency time.Duration) {
 			report.message(w, res, m, latency)
-			m.release()
+			m.Release()
 		},
 	}
 	feedErr := engine.Run(runCtx)
 	if progress != nil {
 		progress.stop()
 	}
-	ok := report.summary(f.remaining())
+	ok := report.summary(f.Remaining())
 	if err := writeLatencyReports(report, d.latencyCSV, d.plot, in.dest.URL); err != nil {
 		return failure(err)
 	}
@@ -145,17 +145,30 @@ func writeLatencyReports(r *runReport, csvPath, plotPath, url string) error {
 
 // request builds a message's request: signed by the sender, or as the message asks (a kept token,
 // plug UUID or headers).
-func request(t *sender.Template, m message) *sender.Request {
-	return t.Build(m.body, m.overrides)
+func request(t *sender.Template, m run.Message) *sender.Request {
+	return t.Build(m.Body, m.Overrides)
 }
 
 // engineFeed is a feed as the engine takes it.
-type engineFeed struct{ f feed }
+type engineFeed struct{ f run.Messages }
 
-func (e engineFeed) Next() (message, error) { return e.f.next() }
+func (e engineFeed) Next() (run.Message, error) {
+	m, err := e.f.Next()
+	return m, inputError(err)
+}
+
+// inputError turns a line of --payloads that could not be read into the usage error it is, as it
+// is when found before the run.
+func inputError(err error) error {
+	var ie *run.InputError
+	if errors.As(err, &ie) {
+		return configErrorf("--payloads: %v", ie.Err)
+	}
+	return err
+}
 
 // Unread gives a message back to the feed; its body, if pooled, is not kept.
-func (e engineFeed) Unread(m message) {
-	e.f.unread(m)
-	m.release()
+func (e engineFeed) Unread(m run.Message) {
+	e.f.Unread(m)
+	m.Release()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/run"
 	"io"
 	"log"
 	"math/big"
@@ -177,7 +178,7 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 		fmt.Fprintf(ios.Out, "\n%s\n", p.bold.Sprintf("── message #%d: %s", i, device))
 		fmt.Fprintf(ios.Out, "%s\n", indent(t.Dump(req)))
 		res := s.DeliverRequest(ctx, int(i), req)
-		report.message(0, res, message{index: int(i), body: body, device: device}, res.Latency)
+		report.message(0, res, run.Message{Index: int(i), Body: body, Device: device}, res.Latency)
 	}
 	fmt.Fprintln(ios.Out)
 	ok := report.summary("")

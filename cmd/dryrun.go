@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/run"
 	"io"
 
 	"github.com/thingsim/thingsim/sender"
@@ -22,10 +23,11 @@ type requestEvent struct {
 }
 
 // dryRun prints the requests the run would send, credentials redacted.
-func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f feed, jsonOut bool) error {
+func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f run.Messages, jsonOut bool) error {
 	t := s.Template()
 	for ctx.Err() == nil {
-		m, err := f.next()
+		m, err := f.Next()
+		err = inputError(err)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -36,7 +38,7 @@ func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f feed, jsonO
 		if jsonOut {
 			rec := sender.MessageRecord{}
 			rec.SetBody(req.Body)
-			ev := requestEvent{Event: "request", Message: m.index, Method: req.Method, URL: req.URL.String(),
+			ev := requestEvent{Event: "request", Message: m.Index, Method: req.Method, URL: req.URL.String(),
 				Headers: t.Redacted(req), Token: req.Token, BodyB64: rec.BodyBase64}
 			if rec.Body != nil {
 				ev.Body, _ = json.Marshal(*rec.Body)
@@ -45,7 +47,7 @@ func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f feed, jsonO
 			fmt.Fprintln(ios.Out, string(b))
 			continue
 		}
-		if m.index > 0 {
+		if m.Index > 0 {
 			fmt.Fprintln(ios.Out)
 		}
 		ios.Out.Write(t.Dump(req))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/run"
 	"io"
 	"strings"
 	"sync"
@@ -40,7 +41,7 @@ func newReplayCmd(ios *IOStreams, runF func(context.Context, *replayOptions) err
 outcomes, JSON events, dead letters, exit codes), each body byte for byte as captured.
 
 A SOURCE is told by its content: a capture file of 'receive' or a dead-letter file of 'send'
-(message records), a folder of body files (sorted by name), a body file (less one trailing
+(run.Message records), a folder of body files (sorted by name), a body file (less one trailing
 newline), a file of bodies one per line, raw HTTP requests as the platform's documentation
 shows them (Content-Length honoured), a HAR 1.2 file, or - for bodies on standard input.
 
@@ -139,14 +140,14 @@ type replayFeed struct {
 
 	cur      int
 	n        int64
-	pending  *message
+	pending  *run.Message
 	stopped  string // where the run stopped early
 	bad      int
 	skipped  int
 	filtered int
 }
 
-func (f *replayFeed) next() (message, error) {
+func (f *replayFeed) Next() (run.Message, error) {
 	if f.pending != nil {
 		m := *f.pending
 		f.pending = nil
@@ -154,7 +155,7 @@ func (f *replayFeed) next() (message, error) {
 	}
 	for f.cur < len(f.sources) {
 		if f.opts.limit > 0 && f.n >= f.opts.limit {
-			return message{}, io.EOF
+			return run.Message{}, io.EOF
 		}
 		it, err := f.sources[f.cur].Next()
 		var p *capture.Problem
@@ -171,7 +172,7 @@ func (f *replayFeed) next() (message, error) {
 			fmt.Fprintf(f.ios.ErrOut, "%s %v\n", f.ios.errPalette().bad.Sprint("bad record:"), err)
 			if f.opts.strict {
 				f.stopped = "the records after it (--strict)"
-				return message{}, fmt.Errorf("stopped at the first bad record (--strict): %v", err)
+				return run.Message{}, fmt.Errorf("stopped at the first bad record (--strict): %v", err)
 			}
 			if p == nil {
 				f.cur++ // a read error: the rest of this source is lost
@@ -185,34 +186,34 @@ func (f *replayFeed) next() (message, error) {
 		f.n++
 		return m, nil
 	}
-	return message{}, io.EOF
+	return run.Message{}, io.EOF
 }
 
 // message applies the filters and the keep flags to an item; false means it is not replayed.
-func (f *replayFeed) message(it capture.Item) (message, bool) {
+func (f *replayFeed) message(it capture.Item) (run.Message, bool) {
 	if f.opts.onlyVerified && it.Verdict != "valid" {
 		f.filtered++
-		return message{}, false
+		return run.Message{}, false
 	}
 	rep := senmlgen.Validate(it.Body)
 	if f.opts.filterDevice != "" && rep.BaseName != f.opts.filterDevice {
 		f.filtered++
-		return message{}, false
+		return run.Message{}, false
 	}
-	m := message{index: int(f.n), body: it.Body, device: rep.BaseName, origin: it.Origin}
+	m := run.Message{Index: int(f.n), Body: it.Body, Device: rep.BaseName, Origin: it.Origin}
 	if f.opts.keepToken {
 		if it.Token == "" {
 			f.bad++
 			fmt.Fprintf(f.ios.ErrOut, "%s %s: no captured token to keep (--keep-token)\n", f.ios.errPalette().bad.Sprint("bad record:"), it.Origin)
-			return message{}, false
+			return run.Message{}, false
 		}
-		m.overrides.KeepToken, m.overrides.Token = true, it.Token
+		m.Overrides.KeepToken, m.Overrides.Token = true, it.Token
 	}
 	if f.opts.keepPlug && it.PlugUUID != "" {
-		m.overrides.PlugUUID = it.PlugUUID
+		m.Overrides.PlugUUID = it.PlugUUID
 	}
 	if f.opts.keepHeaders {
-		m.overrides.Extra = f.extraHeaders(it.Headers)
+		m.Overrides.Extra = f.extraHeaders(it.Headers)
 	}
 	if f.check != nil {
 		f.reportCheck(m, it)
@@ -256,41 +257,41 @@ type tokenCheckEvent struct {
 	Valid   bool   `json:"valid"`
 }
 
-func (f *replayFeed) reportCheck(m message, it capture.Item) {
+func (f *replayFeed) reportCheck(m run.Message, it capture.Item) {
 	valid := it.Token != "" && sender.Verify(it.Body, *f.check, it.Token)
 	if f.opts.delivery.output == "json" {
-		b, _ := json.Marshal(tokenCheckEvent{Event: "token_check", Message: m.index, Origin: it.Origin, Token: it.Token, Valid: valid})
+		b, _ := json.Marshal(tokenCheckEvent{Event: "token_check", Message: m.Index, Origin: it.Origin, Token: it.Token, Valid: valid})
 		fmt.Fprintln(f.ios.Out, string(b))
 		return
 	}
 	p := f.ios.outPalette()
 	switch {
 	case it.Token == "":
-		fmt.Fprintf(f.ios.Out, "%s #%d %s: no captured token\n", p.warn.Sprint("?"), m.index, it.Origin)
+		fmt.Fprintf(f.ios.Out, "%s #%d %s: no captured token\n", p.warn.Sprint("?"), m.Index, it.Origin)
 	case valid:
-		fmt.Fprintf(f.ios.Out, "%s #%d %s: captured token valid under %s\n", p.ok.Sprint("✓"), m.index, it.Origin, f.opts.checkSecret)
+		fmt.Fprintf(f.ios.Out, "%s #%d %s: captured token valid under %s\n", p.ok.Sprint("✓"), m.Index, it.Origin, f.opts.checkSecret)
 	default:
-		fmt.Fprintf(f.ios.Out, "%s #%d %s: captured token not valid under %s\n", p.bad.Sprint("✗"), m.index, it.Origin, f.opts.checkSecret)
+		fmt.Fprintf(f.ios.Out, "%s #%d %s: captured token not valid under %s\n", p.bad.Sprint("✗"), m.Index, it.Origin, f.opts.checkSecret)
 	}
 }
 
-func (f *replayFeed) unread(m message) { f.pending = &m }
+func (f *replayFeed) Unread(m run.Message) { f.pending = &m }
 
-func (f *replayFeed) remaining() string {
+func (f *replayFeed) Remaining() string {
 	switch {
 	case f.stopped != "":
 		return f.stopped
 	case f.pending != nil:
-		return f.pending.origin + " and what follows it"
+		return f.pending.Origin + " and what follows it"
 	case f.cur < len(f.sources) && (f.opts.limit == 0 || f.n < f.opts.limit):
 		return "the rest of " + f.names[f.cur]
 	}
 	return ""
 }
 
-func (f *replayFeed) close() {}
+func (f *replayFeed) Close() {}
 
-func (f *replayFeed) size() int64 { return -1 }
+func (f *replayFeed) Size() int64 { return -1 }
 
 // summary says what was not replayed and why.
 func (f *replayFeed) summary() {

@@ -123,7 +123,7 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 
 // message reports a message's outcome, counted by worker w with the latency measured for it,
 // and keeps it as a dead letter when it was not delivered.
-func (r *runReport) message(w int, res *sender.Result, m message, latency time.Duration) {
+func (r *runReport) message(w int, res *sender.Result, m run.Message, latency time.Duration) {
 	r.tallies.Count(w, res, latency)
 
 	failed := res.Outcome != sender.Delivered
@@ -144,17 +144,17 @@ func (r *runReport) message(w int, res *sender.Result, m message, latency time.D
 	if r.json {
 		r.writeJSON(messageEvent{Event: "message", Message: res.Message, Outcome: res.Outcome, Attempts: len(res.Attempts),
 			Status: res.Status(), Error: lastErr, Token: res.Request.Token, PlugUUID: r.sender.Template().PlugUUID(),
-			Device: m.device, LatencyMS: sender.MillisOf(latency)})
+			Device: m.Device, LatencyMS: sender.MillisOf(latency)})
 		return
 	}
 	p := r.ios.outPalette()
 	id := fmt.Sprintf("#%d", res.Message)
 	where := ""
-	if m.device != "" {
-		where += "  " + wireText(m.device)
+	if m.Device != "" {
+		where += "  " + wireText(m.Device)
 	}
-	if m.origin != "" {
-		where += " (" + wireText(m.origin) + ")"
+	if m.Origin != "" {
+		where += " (" + wireText(m.Origin) + ")"
 	}
 	where = p.dim.Sprint(where)
 	switch res.Outcome {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/json"
+	"github.com/thingsim/thingsim/internal/run"
 	"strings"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestSummaryRateIsTheSendRate(t *testing.T) {
 	for k := 0; k < 10; k++ {
 		res := &sender.Result{Message: k, Outcome: sender.Delivered, Request: s.Template().New([]byte("[]")),
 			Attempts: []sender.Attempt{{Number: 1, Start: start.Add(time.Duration(k+1) * 10 * time.Millisecond), OK: true, Response: sender.Response{Status: 200}}}}
-		r.message(k%2, res, message{index: k}, time.Millisecond)
+		r.message(k%2, res, run.Message{Index: k}, time.Millisecond)
 	}
 	r.summary("")
 	var ev struct {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/run"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -135,13 +136,13 @@ func runSend(ctx context.Context, opts *sendOptions) error {
 	if err != nil {
 		return err
 	}
-	defer f.close()
+	defer f.Close()
 	defer findings.finish()
 	return deliver(ctx, ios, in, &opts.delivery, f)
 }
 
 // feed opens the run's messages: --payload, --payloads or generated packs.
-func (opts *sendOptions) feed(findings *findingPrinter) (feed, error) {
+func (opts *sendOptions) feed(findings *findingPrinter) (run.Messages, error) {
 	ios := opts.ios
 	switch {
 	case opts.payload != "":
@@ -152,18 +153,18 @@ func (opts *sendOptions) feed(findings *findingPrinter) (feed, error) {
 		noteTrailingNewline(ios, body, where)
 		rep := senmlgen.Validate(body)
 		findings.print(where, rep.Findings)
-		return &payloadFeed{body: body, device: rep.BaseName, where: where, count: opts.count}, nil
+		return run.Copies(body, rep.BaseName, where, opts.count), nil
 	case opts.payloads != "":
 		lf, err := openLinesFeed(opts.payloads, ios.In)
 		if err != nil {
 			return nil, err
 		}
-		lf.warn = findings.print
+		lf.Warn = findings.print
 		return lf, nil
 	}
 	src, err := opts.gen.source()
 	if err != nil {
 		return nil, err
 	}
-	return &generatedFeed{src: src, count: opts.count}, nil
+	return run.Generated(src, opts.count), nil
 }
