@@ -41,7 +41,7 @@ func newReplayCmd(ios *IOStreams, runF func(context.Context, *replayOptions) err
 outcomes, JSON events, dead letters, exit codes), each body byte for byte as captured.
 
 A SOURCE is told by its content: a capture file of 'receive' or a dead-letter file of 'send'
-(run.Message records), a folder of body files (sorted by name), a body file (less one trailing
+(message records), a folder of body files (sorted by name), a body file (less one trailing
 newline), a file of bodies one per line, raw HTTP requests as the platform's documentation
 shows them (Content-Length honoured), a HAR 1.2 file, or - for bodies on standard input.
 
