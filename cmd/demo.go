@@ -2,13 +2,10 @@ package cmd
 
 import (
 	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"github.com/thingsim/thingsim/internal/run"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"sync"
@@ -109,7 +106,7 @@ func runDemo(ctx context.Context, opts *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	secret, err := randomSecret(40)
+	secret, err := sender.NewSharedSecret(40)
 	if err != nil {
 		return failure(err)
 	}
@@ -203,29 +200,4 @@ func indent(b []byte) string {
 		}
 	}
 	return string(out)
-}
-
-// randomSecret makes a shared secret that meets the platform's rules.
-func randomSecret(n int) (sender.Secret, error) {
-	const (
-		upper   = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		lower   = "abcdefghijklmnopqrstuvwxyz"
-		digits  = "0123456789"
-		special = "#?!@$%^&(){}:.,/+*;"
-	)
-	sets := []string{upper, lower, digits, special}
-	all := upper + lower + digits + special
-	b := make([]byte, n)
-	for i := range b {
-		set := all
-		if i < len(sets) {
-			set = sets[i]
-		}
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
-		if err != nil {
-			return sender.Secret{}, errors.New("no randomness for the demo's secret")
-		}
-		b[i] = set[k.Int64()]
-	}
-	return sender.NewSecret(string(b)), nil
 }

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 	"github.com/thingsim/thingsim/verify"
 )
@@ -73,19 +75,17 @@ type vectorHeader struct {
 // buildVectors makes the cases of seed.
 func buildVectors(seed uint64) vectorsFile {
 	r := rand.New(rand.NewPCG(seed, 0x7ec7))
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789#?!@$%^&(){}:.,/+*;"
-	secret := make([]byte, 40)
-	for i := range secret {
-		secret[i] = alphabet[r.IntN(len(alphabet))]
-	}
-	secret[0], secret[1], secret[2], secret[3] = 'T', 'e', '5', '#' // one of each kind the rules ask
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	s, _ := sender.SharedSecretFrom(rand.NewChaCha8(key), 40) // ChaCha8's Read never fails
+	secret := s.Reveal()
 	plug := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "thingsim vectors %d", seed)).String()
 	now := time.Unix(1767323045, 0).Add(time.Duration(r.IntN(86400)) * time.Second)
 	f := vectorsFile{
 		About: "Requests of the KPN Things HTTPS destination for a receiver's unit tests, written by thingsim vectors. " +
 			"Send each with its method, path, headers and the exact bytes of body_base64 (body is the same bytes as text), " +
 			"to a receiver configured with this secret and plug UUID; expect says what a correct receiver does: accept (a 2xx) or refuse (a 4xx).",
-		Secret: string(secret), PlugUUID: plug,
+		Secret: secret, PlugUUID: plug,
 	}
 	add := func(name string, body []byte, token, expect, why string, headers ...vectorHeader) {
 		hs := []vectorHeader{{verify.PlugHeader, plug}}
@@ -96,7 +96,7 @@ func buildVectors(seed uint64) vectorsFile {
 		f.Cases = append(f.Cases, vectorCase{Name: name, Method: "POST", Path: "/things", Headers: hs,
 			BodyBase64: base64.StdEncoding.EncodeToString(body), Body: string(body), Expect: expect, Why: why})
 	}
-	sign := func(b []byte) string { return verify.Token(b, string(secret)) }
+	sign := func(b []byte) string { return verify.Token(b, secret) }
 	doc := senmlgen.ExactPack("urn:dev:DEVEUI:0000000000000000:", time.Unix(1585650750, 0), senmlgen.Legacy,
 		[]senmlgen.Record{{Name: "temperature", Unit: "Celsius", Kind: senmlgen.NumberValue, Number: 21.22}})
 	docBody, _ := doc.Encode(senmlgen.Format{Order: senmlgen.DocOrder})
@@ -118,7 +118,7 @@ func buildVectors(seed uint64) vectorsFile {
 		"hex is case-insensitive; the platform sends lower case, and a receiver should not depend on it")
 	add("a wrong token", docBody, sign(append([]byte("x"), docBody...)), "refuse", "the token of another body")
 	add("no token", docBody, "", "refuse", "no Things-Message-Token header: anyone who knows the URL could post")
-	add("another secret", docBody, verify.Token(docBody, string(secret)+"x"), "refuse", "signed with a secret that is not the destination's")
+	add("another secret", docBody, verify.Token(docBody, secret+"x"), "refuse", "signed with a secret that is not the destination's")
 	tampered := []byte(strings.Replace(string(docBody), "21.22", "99.99", 1))
 	add("a tampered body", tampered, sign(docBody), "refuse", "the body changed after signing: the token is of the original")
 	withNewline := append(append([]byte(nil), docBody...), '\n')

@@ -3,6 +3,7 @@ package sender
 import (
 	"crypto/rand"
 	"fmt"
+	"io"
 	"math/big"
 	"net/netip"
 	"net/url"
@@ -101,7 +102,11 @@ func CheckSecret(s Secret) []Violation {
 // NewSharedSecret draws a shared secret of n characters (at least MinSecretLength) that passes the
 // platform's rules: letters of both cases, digits and the platform's special characters, at least
 // one of each, from crypto/rand.
-func NewSharedSecret(n int) (Secret, error) {
+func NewSharedSecret(n int) (Secret, error) { return SharedSecretFrom(rand.Reader, n) }
+
+// SharedSecretFrom draws a shared secret as NewSharedSecret does, from the random bytes of src: a
+// seeded source gives the same secret every time, for test fixtures.
+func SharedSecretFrom(src io.Reader, n int) (Secret, error) {
 	n = max(n, MinSecretLength)
 	const (
 		upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -117,14 +122,14 @@ func NewSharedSecret(n int) (Secret, error) {
 			if i < len(classes) {
 				set = classes[i] // one of each class, then shuffled in below
 			}
-			k, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+			k, err := rand.Int(src, big.NewInt(int64(len(set))))
 			if err != nil {
 				return Secret{}, fmt.Errorf("drawing a secret: %w", err)
 			}
 			b[i] = set[k.Int64()]
 		}
 		for i := len(b) - 1; i > 0; i-- {
-			k, err := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+			k, err := rand.Int(src, big.NewInt(int64(i+1)))
 			if err != nil {
 				return Secret{}, fmt.Errorf("drawing a secret: %w", err)
 			}
