@@ -147,8 +147,7 @@ func valueText(m senml.Measurement) string {
 		return strconv.FormatBool(m.Bool)
 	case senml.Data:
 		return base64.RawURLEncoding.EncodeToString(m.Data)
-	}
-	if m.Sum != nil && m.Number == 0 {
+	case senml.NoValue:
 		return ""
 	}
 	return strconv.FormatFloat(m.Number, 'g', -1, 64)
@@ -164,6 +163,7 @@ func resolvedOf(m senml.Measurement) resolvedRecord {
 	case senml.Data:
 		d := base64.RawURLEncoding.EncodeToString(m.Data)
 		r.Data = &d
+	case senml.NoValue:
 	default:
 		r.Value = &m.Number
 	}

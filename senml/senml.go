@@ -23,16 +23,17 @@ import (
 // Kind is the kind of a measurement's value.
 type Kind int
 
-// The kinds of value: SenML's v, vs, vb and vd.
+// The kinds of value: SenML's v, vs, vb and vd, and NoValue for a record that holds only a sum.
 const (
 	Number Kind = iota
 	String
 	Bool
 	Data
+	NoValue
 )
 
 func (k Kind) String() string {
-	return [...]string{"number", "string", "boolean", "data"}[k]
+	return [...]string{"number", "string", "boolean", "data", "none"}[k]
 }
 
 // Measurement is one resolved record.
@@ -169,6 +170,9 @@ func DecodeAt(body []byte, now time.Time) ([]Measurement, error) {
 				return nil, &RecordError{Record: i, Msg: "a record with a name, unit or time but no value (v, vs, vb, vd) or sum (s)"}
 			}
 			continue // base fields only
+		}
+		if values == 0 {
+			m.Kind = NoValue // a sum alone
 		}
 		if m.FullName() == "" {
 			return nil, &RecordError{Record: i, Field: "n", Msg: "no name: neither n nor a base name bn"}

@@ -184,6 +184,10 @@ func TestResolution(t *testing.T) {
 	if ms[5].Kind != Data || string(ms[5].Data) != "hi" {
 		t.Errorf("vd: %+v", ms[5])
 	}
+	sumOnly, err := DecodeAt([]byte(`[{"bn":"urn:dev:x:","bt":1.7E9,"n":"energy","u":"J","s":42}]`), now)
+	if err != nil || len(sumOnly) != 1 || sumOnly[0].Kind != NoValue || *sumOnly[0].Sum != 42 {
+		t.Errorf("a sum alone: %+v %v", sumOnly, err)
+	}
 }
 
 func TestErrors(t *testing.T) {
