@@ -86,15 +86,8 @@ func TestNoCredentialLeaks(t *testing.T) {
 	echoCA := write("echo-ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: echo.Certificate().Raw})))
 
 	// The reference receiver, capturing, stopped at the end.
-	ctx, stop := context.WithCancel(context.Background())
-	recvOut, recvErr := newLockedBuffer(), newLockedBuffer()
-	recvDone := make(chan int)
-	go func() {
-		recvDone <- Run(ctx, &IOStreams{In: strings.NewReader(""), Out: recvOut, ErrOut: recvErr}, []string{"receive", "--listen", "127.0.0.1:0",
-			"--secret-file", secret, "--capture", filepath.Join(dir, "capture.jsonl"), "--url-out", filepath.Join(dir, "url"),
-			"--ca-out", filepath.Join(dir, "ca.pem"), "--redact-header", "X-Key", "--respond", "500,200"})
-	}()
-	recvURL := waitFile(t, filepath.Join(dir, "url"))
+	recvURL, stopReceiver := startReceive(t, filepath.Join(dir, "url"), "--secret-file", secret, "--capture", filepath.Join(dir, "capture.jsonl"),
+		"--ca-out", filepath.Join(dir, "ca.pem"), "--redact-header", "X-Key", "--respond", "500,200")
 	recvCA := filepath.Join(dir, "ca.pem")
 
 	outputs := map[string]string{}
@@ -129,9 +122,7 @@ func TestNoCredentialLeaks(t *testing.T) {
 		"--secret-file", secret, "--relax")
 	run("secret on the command line", "", "send", "--url", recvURL+"/things", "--secret", leakSecret, "--dry-run", "--relax")
 
-	stop()
-	<-recvDone
-	outputs["receive stdout"], outputs["receive stderr"] = recvOut.String(), recvErr.String()
+	outputs["receive output"] = stopReceiver()
 
 	// The files written: captures, dead letters, JUnit, latency; not the credential files given.
 	given := map[string]bool{"secret": true, "password": true, "bearer": true, "apikey": true}
