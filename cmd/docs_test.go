@@ -52,12 +52,7 @@ func TestDocsAuditSample(t *testing.T) {
 	}
 	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --skip tls\n" + out.String() + "```\n"
 
-	durations := regexp.MustCompile(`\d+\.\d+ms`)
-	if err := docblock.Check("../docs/receivers.md", "audit-sample", sample, *updateDocs, func(s string) string {
-		return durations.ReplaceAllString(s, "Nms")
-	}); err != nil {
-		t.Error(err)
-	}
+	checkSample(t, "receivers.md", "audit-sample", sample, false)
 }
 
 // TestCIExamplesUseTheModulesGo: the CI examples install the Go release go.mod asks for, so that
@@ -127,9 +122,7 @@ func TestDocsUsageSamples(t *testing.T) {
 		"validate-sample": run("thingsim validate --destination bad.yaml", 2),
 	}
 	for name, sample := range samples {
-		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, "```\n"+sample+"```\n", *updateDocs, nil); err != nil {
-			t.Error(err)
-		}
+		checkSample(t, "usage.md", name, "```\n"+sample+"```\n", true)
 	}
 }
 
@@ -170,12 +163,7 @@ func TestDocsDemoSample(t *testing.T) {
 		t.Fatalf("no retried message in the demo's output, or output on stderr:\n%s%s", out, errOut)
 	}
 	sample := "```\n$ " + line + "\n" + strings.Join(excerpt, "\n") + "\n```\n"
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{64}|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
-	if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), "demo-sample", sample, *updateDocs, func(s string) string {
-		return varies.ReplaceAllString(s, "…")
-	}); err != nil {
-		t.Error(err)
-	}
+	checkSample(t, "usage.md", "demo-sample", sample, false)
 }
 
 // TestDocsSendReceiveReplay runs the scenario of docs/usage.md's send, receive and replay samples:
@@ -219,17 +207,12 @@ func TestDocsSendReceiveReplay(t *testing.T) {
 			t.Fatalf("%s lacks %q:\n%s", name, want, samples[name])
 		}
 	}
-	varies := regexp.MustCompile(`"time":"[^"]+"|127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|\d\d:\d\d:\d\d\.\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
 	for name, sample := range samples {
 		fence := "```\n"
 		if name == "capture-sample" {
 			fence = "```json\n"
 		}
-		if err := docblock.Check(filepath.Join(repoRoot, "docs", "usage.md"), name, fence+sample+"```\n", *updateDocs, func(s string) string {
-			return varies.ReplaceAllString(s, "…")
-		}); err != nil {
-			t.Error(err)
-		}
+		checkSample(t, "usage.md", name, fence+sample+"```\n", false)
 	}
 }
 
@@ -249,12 +232,7 @@ func TestDocsLoadSample(t *testing.T) {
 	}
 	sample := "```\n$ thingsim send --url " + url + "/things --ca-file ca.pem --relax --secret-file secret \\\n" +
 		"    --devices 5000 --rate 500/s --duration 2s\n" + out.String() + "```\n"
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s`)
-	if err := docblock.Check(filepath.Join(repoRoot, "docs", "load.md"), "load-sample", sample, *updateDocs, func(s string) string {
-		return varies.ReplaceAllString(s, "…")
-	}); err != nil {
-		t.Error(err)
-	}
+	checkSample(t, "load.md", "load-sample", sample, false)
 }
 
 // TestDocsJSONAndDeadLetters writes docs/reference.md's samples of JSON output and of a dead letter
@@ -276,12 +254,8 @@ func TestDocsJSONAndDeadLetters(t *testing.T) {
 	if err != nil || !strings.Contains(string(dead), `"outcome":"discarded"`) {
 		t.Fatalf("no dead letter: %v %s", err, dead)
 	}
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|[0-9a-f]{64}|"(duration_ms|latency_ms|p50|p90|p99|p99_9|max|duration_s|rate)":[\d.]+|"time":"[^"]+"`)
-	compare := func(s string) string { return varies.ReplaceAllString(s, "…") }
 	for name, sample := range map[string]string{"json-sample": outputs["json"], "dead-letter-sample": string(dead)} {
-		if err := docblock.Check(filepath.Join(repoRoot, "docs", "reference.md"), name, "```json\n"+sample+"```\n", *updateDocs, compare); err != nil {
-			t.Error(err)
-		}
+		checkSample(t, "reference.md", name, "```json\n"+sample+"```\n", false)
 	}
 }
 
@@ -301,12 +275,7 @@ func TestDocsCheckTLSSample(t *testing.T) {
 		t.Fatalf("exit %d, want 1 (refused):\n%s", code, out)
 	}
 	sample := "```\n$ thingsim check-tls " + url + "/things --relax\n" + out.String() + "```\n"
-	varies := regexp.MustCompile(`127\.0\.0\.1:\d+|port \d+|\d{4}-\d\d-\d\d|\d+ days?`)
-	if err := docblock.Check(filepath.Join(repoRoot, "docs", "receivers.md"), "check-tls-sample", sample, *updateDocs, func(s string) string {
-		return varies.ReplaceAllString(s, "…")
-	}); err != nil {
-		t.Error(err)
-	}
+	checkSample(t, "receivers.md", "check-tls-sample", sample, false)
 }
 
 // startReceive runs thingsim receive in the test's folder with args, listening on a free port of
@@ -326,5 +295,24 @@ func startReceive(t *testing.T, urlFile string, args ...string) (url string, sto
 		cancel()
 		<-done
 		return buf.String()
+	}
+}
+
+// variesByRun is what differs from one run of a command to the next: times and dates, ports, plug
+// UUIDs, tokens (a run's secret may be random), durations, rates and the figures of JSON events.
+var variesByRun = regexp.MustCompile(`"time":"[^"]+"|\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d\.\d+|\d+ days?|` +
+	`127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|` +
+	`\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s|"(duration_ms|latency_ms|p50|p90|p99|p99_9|max|duration_s|rate)":[\d.]+`)
+
+// checkSample requires the block name of docs/doc to be sample, byte for byte when exact, else but
+// for what varies by run; -update writes it.
+func checkSample(t *testing.T, doc, name, sample string, exact bool) {
+	t.Helper()
+	compare := func(s string) string { return variesByRun.ReplaceAllString(s, "…") }
+	if exact {
+		compare = nil
+	}
+	if err := docblock.Check(filepath.Join(repoRoot, "docs", doc), name, sample, *updateDocs, compare); err != nil {
+		t.Error(err)
 	}
 }
