@@ -88,21 +88,25 @@ func runDecode(opts *decodeOptions) error {
 		sheet.Write([]string{"time", "device", "name", "kind", "value", "unit", "sum"})
 	}
 	bad := 0
+	// finish writes out what the table or CSV holds, and says how many packs were bad.
+	finish := func() error {
+		if table != nil {
+			table.Flush()
+		}
+		if sheet != nil {
+			sheet.Flush()
+		}
+		if bad > 0 {
+			return failure(fmt.Errorf("%d pack%s could not be decoded", bad, plural(bad)))
+		}
+		return nil
+	}
 	for {
 		it, err := src.Next()
 		var p *capture.Problem
 		switch {
 		case errors.Is(err, io.EOF):
-			if table != nil {
-				table.Flush()
-			}
-			if sheet != nil {
-				sheet.Flush()
-			}
-			if bad > 0 {
-				return failure(fmt.Errorf("%d pack%s could not be decoded", bad, plural(bad)))
-			}
-			return nil
+			return finish()
 		case errors.As(err, &p) && p.Skip:
 			fmt.Fprintf(ios.ErrOut, "note: %s (skipped)\n", p)
 			continue
@@ -110,7 +114,7 @@ func runDecode(opts *decodeOptions) error {
 			bad++
 			fmt.Fprintf(ios.ErrOut, "%s %v\n", ios.errPalette().bad.Sprint("bad pack:"), err)
 			if p == nil {
-				return failure(fmt.Errorf("%d pack%s could not be decoded", bad, plural(bad)))
+				return finish() // a read error: the rest of the input is lost
 			}
 			continue
 		}
