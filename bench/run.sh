@@ -22,7 +22,8 @@ for tool in /usr/bin/time jq bc; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install time jq bc)" >&2; exit 2; }
 done
 echo "building thingsim, the receiver and vegeta v12.13.0 ..."
-(cd "$root" && go build -o "$work/thingsim" ./cmd/thingsim && go build -o "$work/receiver" ./bench/receiver)
+(cd "$root" && go build -o "$work/thingsim" ./cmd/thingsim && go build -o "$work/receiver" ./bench/receiver &&
+  go build -o "$work/floor" ./bench/floor)
 GOBIN="$work" go install github.com/tsenart/vegeta/v12@v12.13.0
 
 printf '%s\n' 'Kp7#ThingsTestSecret:2024/abcXYZ!' > secret
@@ -67,12 +68,19 @@ round_vegeta() {
   echo "$rate $(echo "($user + $sys) * 1000000 / $msgs" | bc -l) $rss $msgs"
 }
 
+# The floor at a fixed rate: the least a Go sender pays here for a message (bench/floor).
+round_floor() {
+  ./floor -url "$url" -ca ca.pem -rate "$1" -duration "${secs}s" -body body.json \
+    -header "Things-Plug-UUID: $plug" -header "Things-Message-Token: $token" -header 'Content-Type: application/json' |
+    awk '{print $2, $3, "-", $1}'
+}
+
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # Paired rounds at one pace (0: closed loop), alternating the tools; prints each round and the
 # medians of the paired ratios.
 paired() {
-  local rate=$1 r l1 l2 t_rate t_cpu t_rss t_msgs v_rate v_cpu v_rss v_msgs
-  local ratios_rate=() ratios_cpu=()
+  local rate=$1 r l1 l2 t_rate t_cpu t_rss t_msgs v_rate v_cpu v_rss v_msgs f_rate f_cpu f_rss f_msgs
+  local ratios_rate=() ratios_cpu=() ratios_floor=()
   if [ "$rate" = 0 ]; then echo; echo "closed loop, $conc in flight:"; else echo; echo "open loop, $rate/s:"; fi
   printf '%-6s %-9s %12s %14s %10s %6s\n' round tool msgs/s "cpu µs/msg" "rss KB" load
   for r in $(seq "$rounds"); do
@@ -80,6 +88,11 @@ paired() {
     l2=$(load); read -r v_rate v_cpu v_rss v_msgs < <(round_vegeta "$rate")
     printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" thingsim "$t_rate" "$t_cpu" "$t_rss" "$l1"
     printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" vegeta "$v_rate" "$v_cpu" "$v_rss" "$l2"
+    if [ "$rate" != 0 ]; then
+      read -r f_rate f_cpu f_rss f_msgs < <(round_floor "$rate")
+      printf '%-6s %-9s %12.0f %14.1f %10s %6s\n' "$r" floor "$f_rate" "$f_cpu" "$f_rss" "$(load)"
+      ratios_floor+=("$(echo "$f_cpu / $v_cpu" | bc -l)")
+    fi
     if (( $(echo "$l1 > 3 || $l2 > 3" | bc -l) )); then
       echo "       (round $r: the machine was busy before it started, load $l1/$l2; its figures are suspect)"
     fi
@@ -88,6 +101,10 @@ paired() {
   done
   printf 'median of paired ratios, thingsim / vegeta: throughput %.2fx, CPU per message %.2fx (goal <= 0.5)\n' \
     "$(median "${ratios_rate[@]}")" "$(median "${ratios_cpu[@]}")"
+  if [ "$rate" != 0 ]; then
+    printf 'median of paired ratios, floor / vegeta: CPU per message %.2fx (bench/floor: one goroutine, one connection, no work but the message)\n' \
+      "$(median "${ratios_floor[@]}")"
+  fi
 }
 for rate in ${BENCH_RATES:-0 200 2000 20000}; do
   paired "$rate"
