@@ -11,8 +11,10 @@ import (
 	"github.com/thingsim/thingsim/internal/record"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -71,8 +73,34 @@ type Handler struct {
 
 	mu       sync.Mutex
 	accepted int
+	script   []Action // the answers to accepted requests; empty: cfg.Status
+	delay    time.Duration
 	stats    Stats
 	err      error
+}
+
+// Answer is how the handler answers accepted requests: a script (empty: the configured status)
+// and a delay before every answer.
+type Answer struct {
+	Script []Action
+	Delay  time.Duration
+}
+
+// Answer returns how the handler answers now.
+func (h *Handler) Answer() Answer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Answer{Script: append([]Action(nil), h.script...), Delay: h.delay}
+}
+
+// SetAnswer changes how the handler answers from the next request on; the script starts again
+// at its first action.
+func (h *Handler) SetAnswer(a Answer) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.script = append([]Action(nil), a.Script...)
+	h.delay = a.Delay
+	h.accepted = 0
 }
 
 // Stats counts what the receiver got.
@@ -99,7 +127,7 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, stats: Stats{Verdicts: map[string]int{}, Statuses: map[int]int{}}}
+	return &Handler{cfg: cfg, script: cfg.Script, delay: cfg.Delay, stats: Stats{Verdicts: map[string]int{}, Statuses: map[int]int{}}}
 }
 
 // Stats returns a copy of the counts so far.
@@ -164,6 +192,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	var action Action
+	delay := h.Answer().Delay
 	switch {
 	case tooLarge:
 		rec.Verdict = TooLarge
@@ -182,9 +211,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				rec.SenMLFindings = append(rec.SenMLFindings, f.String())
 			}
 		}
-		rec.Verdict = h.verdict(body, rec.PlugUUID, rec.Token)
+		rec.Verdict, rec.TokenCause = h.verdict(body, rec.PlugUUID, rec.Token)
 		if rec.Verdict == Valid || rec.Verdict == Unchecked {
-			action = h.next()
+			action, delay = h.next()
 		} else {
 			action = Action{Status: h.cfg.RejectStatus}
 		}
@@ -198,8 +227,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		why = "the capture could not be written: not kept, try again"
 	}
 
-	if h.cfg.Delay > 0 {
-		t := time.NewTimer(h.cfg.Delay)
+	if delay > 0 {
+		t := time.NewTimer(delay)
 		select {
 		case <-t.C:
 		case <-r.Context().Done():
@@ -224,34 +253,48 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, why)
 }
 
-// verdict checks the token of body for the plug UUID.
-func (h *Handler) verdict(body []byte, plug, token string) string {
+// verdict checks the token of body for the plug UUID and, when it is invalid, names the likely
+// cause (verify's near miss: a trailing newline, another secret the receiver knows, …).
+func (h *Handler) verdict(body []byte, plug, token string) (verdict, cause string) {
 	if h.cfg.Secrets == nil {
-		return Unchecked
+		return Unchecked, ""
 	}
 	if token == "" {
-		return Missing
+		return Missing, ""
 	}
 	secret, ok := h.cfg.Secrets.Lookup(plug)
 	if !ok {
-		return UnknownPlug
+		return UnknownPlug, ""
 	}
 	if verify.Matches(body, token, secret.Reveal()) {
-		return Valid
+		return Valid, ""
 	}
-	return Invalid
+	if m, ok := h.cfg.Secrets.(SecretMap); ok {
+		for _, other := range slices.Sorted(maps.Keys(m)) {
+			if !strings.EqualFold(other, plug) && verify.Matches(body, token, m[other].Reveal()) {
+				return Invalid, "the body under the secret of plug UUID " + other
+			}
+		}
+	}
+	var miss *verify.MismatchError
+	if err := verify.Check(body, token, secret.Reveal()); errors.As(err, &miss) {
+		cause = miss.NearMiss
+	} else if err != nil {
+		cause = err.Error()
+	}
+	return Invalid, cause
 }
 
-// next returns the action for the next accepted request.
-func (h *Handler) next() Action {
+// next returns the action for the next accepted request and the delay before it.
+func (h *Handler) next() (Action, time.Duration) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := h.accepted
 	h.accepted++
-	if len(h.cfg.Script) == 0 {
-		return Action{Status: h.cfg.Status}
+	if len(h.script) == 0 {
+		return Action{Status: h.cfg.Status}, h.delay
 	}
-	return h.cfg.Script[min(n, len(h.cfg.Script)-1)]
+	return h.script[min(n, len(h.script)-1)], h.delay
 }
 
 // capture writes the record, counts it and tells OnRecord. It reports whether the record was

@@ -15,6 +15,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/localca"
 	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/verify"
 )
 
 const (
@@ -125,6 +126,8 @@ func TestCapturesWireHeadersAndVerdict(t *testing.T) {
 func TestVerdicts(t *testing.T) {
 	other := sender.NewSecret("Other#Secret:2024/abcXYZ!abcdefgh")
 	secrets := SecretMap{plug: sender.NewSecret(secret)}
+	const otherPlug = "0b8e4c1a-3f2d-4e5b-9a6c-7d8e9f0a1b2c"
+	both := SecretMap{plug: sender.NewSecret(secret), otherPlug: other}
 	for _, tc := range []struct {
 		name    string
 		cfg     Config
@@ -133,15 +136,20 @@ func TestVerdicts(t *testing.T) {
 		body    string
 		verdict string
 		status  int
+		cause   string // the invalid token's likely cause
 	}{
-		{"valid", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{}, docBody, Valid, 200},
-		{"other secret", Config{Secrets: secrets}, sender.Destination{Name: "o", Secret: other, PlugUUID: plug}, sender.Overrides{}, docBody, Invalid, 401},
-		{"missing token", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{KeepToken: true}, docBody, Missing, 401},
-		{"unknown plug", Config{Secrets: secrets, RejectStatus: 403}, sender.Destination{}, sender.Overrides{PlugUUID: "00000000-0000-4000-8000-000000000000"}, docBody, UnknownPlug, 403},
-		{"unchecked", Config{}, sender.Destination{}, sender.Overrides{}, docBody, Unchecked, 200},
-		{"status 204", Config{Secrets: secrets, Status: 204}, sender.Destination{}, sender.Overrides{}, docBody, Valid, 204},
-		{"not SenML", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{}, "hello", Valid, 200},
-		{"too large", Config{Secrets: secrets, MaxBody: 50}, sender.Destination{}, sender.Overrides{}, docBody, TooLarge, 413},
+		{"valid", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{}, docBody, Valid, 200, ""},
+		{"other secret", Config{Secrets: secrets}, sender.Destination{Name: "o", Secret: other, PlugUUID: plug}, sender.Overrides{}, docBody, Invalid, 401, ""},
+		{"another plug's secret", Config{Secrets: both}, sender.Destination{Name: "o", Secret: other, PlugUUID: plug}, sender.Overrides{}, docBody, Invalid, 401,
+			"the body under the secret of plug UUID " + otherPlug},
+		{"a token of the body with a newline", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{KeepToken: true, Token: verify.Token([]byte(docBody+"\n"), secret)},
+			docBody, Invalid, 401, "the body with a trailing newline"},
+		{"missing token", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{KeepToken: true}, docBody, Missing, 401, ""},
+		{"unknown plug", Config{Secrets: secrets, RejectStatus: 403}, sender.Destination{}, sender.Overrides{PlugUUID: "00000000-0000-4000-8000-000000000000"}, docBody, UnknownPlug, 403, ""},
+		{"unchecked", Config{}, sender.Destination{}, sender.Overrides{}, docBody, Unchecked, 200, ""},
+		{"status 204", Config{Secrets: secrets, Status: 204}, sender.Destination{}, sender.Overrides{}, docBody, Valid, 204, ""},
+		{"not SenML", Config{Secrets: secrets}, sender.Destination{}, sender.Overrides{}, "hello", Valid, 200, ""},
+		{"too large", Config{Secrets: secrets, MaxBody: 50}, sender.Destination{}, sender.Overrides{}, docBody, TooLarge, 413, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, s, capture := start(t, tc.cfg, tc.dest, sender.Config{Attempts: 1})
@@ -152,6 +160,9 @@ func TestVerdicts(t *testing.T) {
 			r := capture.records(t)[0]
 			if r.Verdict != tc.verdict || r.Status != tc.status {
 				t.Fatalf("record verdict %s status %d", r.Verdict, r.Status)
+			}
+			if r.TokenCause != tc.cause {
+				t.Fatalf("token cause %q, want %q", r.TokenCause, tc.cause)
 			}
 			if tc.verdict == TooLarge && (!r.BodyTruncated || r.BodySize != len(docBody) || r.Body != nil || r.BodyBase64 != "") {
 				t.Fatalf("oversized record %+v", r)
@@ -187,6 +198,38 @@ func TestScriptedRetryDrill(t *testing.T) {
 		if _, err := ParseScript(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// TestSetAnswer: a new answer holds from the next request on, its script from its first action.
+func TestSetAnswer(t *testing.T) {
+	h, s, capture := start(t, Config{Secrets: AnyPlug{sender.NewSecret(secret)}}, sender.Destination{}, sender.Config{Attempts: 1})
+	send := func() int {
+		return s.Deliver(context.Background(), 0, []byte(docBody)).Status()
+	}
+	if got := send(); got != 200 {
+		t.Fatalf("before: %d", got)
+	}
+	h.SetAnswer(Answer{Script: []Action{{Status: 500}, {Status: 202}}, Delay: 30 * time.Millisecond})
+	if a := h.Answer(); len(a.Script) != 2 || a.Delay != 30*time.Millisecond {
+		t.Fatalf("answer %+v", a)
+	}
+	start := time.Now()
+	if got := send(); got != 500 {
+		t.Fatalf("first after the change: %d", got)
+	}
+	if waited := time.Since(start); waited < 30*time.Millisecond {
+		t.Fatalf("answered after %v, before the delay", waited)
+	}
+	if got := send(); got != 202 {
+		t.Fatalf("second after the change: %d", got)
+	}
+	h.SetAnswer(Answer{})
+	if got := send(); got != 200 {
+		t.Fatalf("back to the status: %d", got)
+	}
+	if n := len(capture.records(t)); n != 4 {
+		t.Fatalf("%d records", n)
 	}
 }
 

@@ -39,6 +39,7 @@ type MessageRecord struct {
 	SenML         string   `json:"senml,omitempty"` // valid or invalid
 	SenMLFindings []string `json:"senml_findings,omitempty"`
 	Verdict       string   `json:"verdict,omitempty"`
+	TokenCause    string   `json:"token_cause,omitempty"` // an invalid token's likely cause, verify's near miss
 	Status        int      `json:"status,omitempty"`
 	Dropped       bool     `json:"dropped,omitempty"` // the connection was closed without an answer
 	// Dead letters only.
