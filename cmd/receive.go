@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/internal/bounded"
+	"github.com/thingsim/thingsim/internal/inspector"
 	"github.com/thingsim/thingsim/internal/localca"
 	"github.com/thingsim/thingsim/internal/receiver"
 	"github.com/thingsim/thingsim/sender"
@@ -36,6 +38,9 @@ type receiveOptions struct {
 	readTimeout  time.Duration
 	idleTimeout  time.Duration
 	redact       []string
+	ui           bool
+	uiListen     string
+	uiURLOut     string
 }
 
 func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
@@ -81,6 +86,9 @@ or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exit
 	fs.StringArrayVar(&opts.redact, "redact-header", nil, "also redact header `NAME` in captures and output (repeatable), such as a custom API key header")
 	fs.DurationVar(&opts.idleTimeout, "idle-timeout", receiver.DefaultIdleTimeout, "longest time a connection may stay open between requests")
 	fs.StringVarP(&opts.output, "output", "o", "text", "output: text (a line per request) or json (the records)")
+	fs.BoolVar(&opts.ui, "ui", false, "serve the inspector page: every arrival, live, with its verdict, body, records and charts")
+	fs.StringVar(&opts.uiListen, "ui-listen", defaultUIListen, "address of the inspector page (port 0 picks a free one)")
+	fs.StringVar(&opts.uiURLOut, "ui-url-out", "", "write the inspector's URL to `FILE` once listening (for scripts)")
 	return c
 }
 
@@ -169,7 +177,14 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 
 	p := ios.outPalette()
 	jsonOut := opts.output == "json"
+	var store *inspector.Store
+	if opts.ui {
+		store = inspector.NewStore(0, 0)
+	}
 	cfg.OnRecord = func(rec sender.MessageRecord) {
+		if store != nil {
+			store.Add(rec)
+		}
 		if jsonOut {
 			b, _ := json.Marshal(rec)
 			fmt.Fprintln(ios.Out, string(b))
@@ -209,6 +224,20 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 			return configErrorf("--url-out: %v", pathError(err))
 		}
 	}
+	if opts.ui {
+		insp, err := inspector.NewHandler(inspector.Config{Store: store, Title: "receive on " + srv.URL() + "/",
+			Endpoint: srv.URL(), CAFile: opts.caOut, SecretFlag: opts.secretFlagText(),
+			Answer: h.Answer, SetAnswer: h.SetAnswer, Status: opts.status})
+		if err != nil {
+			return failure(err)
+		}
+		ui, err := serveUI(ios, "--ui-listen", opts.uiListen, opts.uiURLOut, insp)
+		if err != nil {
+			return err
+		}
+		defer ui.close()
+		fmt.Fprintf(ios.ErrOut, "inspector on %s\n", ui.url)
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(h) }()
 
@@ -241,6 +270,26 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		return failure(err)
 	}
 	return nil
+}
+
+// secretFlagText is the flag that names receive's secret, for the commands the inspector copies:
+// a file's path or a variable's name, never the secret.
+func (opts *receiveOptions) secretFlagText() string {
+	switch {
+	case opts.secret.file != "":
+		return "--secret-file " + shellWord(opts.secret.file)
+	case opts.secret.env != "":
+		return "--secret-env " + shellWord(opts.secret.env)
+	}
+	return ""
+}
+
+// shellWord quotes s for a POSIX shell when it needs it.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // printReceived writes a request's line: ✓/✗, time, method and target, device, record count,

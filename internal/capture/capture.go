@@ -30,6 +30,8 @@ type Item struct {
 	Verdict  string          // receive's verdict, "" when the source has none
 	Origin   string          // where it was: "capture.jsonl line 3"
 	Line     int             // its line in a file of one body per line, 0 elsewhere
+	// Record is the whole message record, when the source holds records (captures, dead letters).
+	Record *record.MessageRecord
 }
 
 // Problem is a record that cannot be replayed. Skip marks one that holds nothing to replay (a

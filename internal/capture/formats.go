@@ -63,7 +63,7 @@ func (s *records) Next() (Item, error) {
 		if err != nil {
 			return Item{}, &Problem{Origin: origin, Msg: err.Error()}
 		}
-		return Item{Body: body, Token: rec.Token, PlugUUID: rec.PlugUUID, Headers: rec.Headers, Verdict: rec.Verdict, Origin: origin}, nil
+		return Item{Body: body, Token: rec.Token, PlugUUID: rec.PlugUUID, Headers: rec.Headers, Verdict: rec.Verdict, Origin: origin, Record: &rec}, nil
 	}
 }
 

@@ -1,0 +1,242 @@
+// The thingsim inspector: a live list of arrivals, one arrival in full, a chart per measurement of
+// a device, and the endpoint's answer. Every captured string reaches the page through textContent
+// or an attribute, never as markup.
+"use strict";
+(function () {
+  const keepInPage = 1000;
+  const token = document.querySelector('meta[name="thingsim-token"]').content;
+  const readOnly = document.querySelector('meta[name="thingsim-read-only"]').content === "true";
+  const $ = (id) => document.getElementById(id);
+  const list = $("list");
+  let total = 0, selected = 0;
+  const inPage = new Map(); // id → li
+  const devices = new Set();
+  let chart = { device: "", series: new Map(), through: 0, pending: null };
+
+  function el(tag, props, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(props || {})) {
+      if (k === "text") e.textContent = v;
+      else if (k === "class") e.className = v;
+      else if (k.startsWith("data-")) e.setAttribute(k, v);
+      else e[k] = v;
+    }
+    for (const c of children) if (c != null) e.append(c);
+    return e;
+  }
+  const verdictWords = { valid: "token valid", invalid: "token invalid", missing: "no token", unknown_plug: "unknown plug UUID",
+    unchecked: "not checked", too_large: "too large", unreadable: "unreadable" };
+  const answerWords = (s) => s.dropped ? "dropped" : (s.status ? String(s.status) : "no answer");
+  const clock = (t) => { const d = new Date(t); return isNaN(d) ? t : d.toLocaleTimeString(undefined, { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0"); };
+
+  function setTotal(n) {
+    total = Math.max(total, n);
+    $("count").textContent = total.toLocaleString() + (total === 1 ? " arrival" : " arrivals");
+    $("count").dataset.total = String(total);
+    const inPage = list.children.length;
+    $("shown").textContent = inPage < total ? "showing the newest " + inPage.toLocaleString() + " of " + total.toLocaleString() : "";
+  }
+
+  function item(s) {
+    const li = el("li", { "data-id": String(s.id), "data-device": s.device || "", "data-verdict": s.verdict, "data-status": s.dropped ? "dropped" : String(s.status || "") },
+      el("span", { class: "verdict-" + s.verdict, text: verdictWords[s.verdict] || s.verdict }),
+      el("span", { class: "answer", text: "→ " + answerWords(s) }),
+      el("span", { class: "time", text: clock(s.time) }),
+      el("span", { class: "meta", text: [s.method + " " + s.target, s.device || "no device", s.plug_uuid ? "plug " + s.plug_uuid : "no plug UUID",
+        s.layout, s.records + (s.records === 1 ? " record" : " records"), s.size + " bytes"].concat(s.outcome ? [s.outcome] : []).join(" · ") }));
+    li.addEventListener("click", () => show(s.id));
+    return li;
+  }
+
+  // add puts an arrival in the list, newest first, wherever its number puts it (a catch-up brings
+  // older ones after newer live ones), keeping the newest keepInPage.
+  function add(s) {
+    if (inPage.has(s.id)) return;
+    const li = item(s);
+    filterOne(li);
+    let before = list.firstElementChild;
+    while (before && Number(before.dataset.id) > s.id) before = before.nextElementSibling;
+    list.insertBefore(li, before);
+    inPage.set(s.id, li);
+    while (list.children.length > keepInPage) {
+      const last = list.lastElementChild;
+      inPage.delete(Number(last.dataset.id));
+      last.remove();
+    }
+    if (s.device && !devices.has(s.device)) {
+      devices.add(s.device);
+      $("filter-device").append(el("option", { value: s.device, text: s.device }));
+      $("chart-device").append(el("option", { value: s.device, text: s.device }));
+    }
+    if (s.device === chart.device) {
+      if (chart.pending) chart.pending.push(s);
+      else if (s.id > chart.through) plot(s.points || []);
+    }
+    setTotal(s.id);
+  }
+
+  function filterOne(li) {
+    const d = $("filter-device").value, v = $("filter-verdict").value, st = $("filter-status").value.trim();
+    li.hidden = (d && li.dataset.device !== d) || (v && li.dataset.verdict !== v) || (st && !li.dataset.status.startsWith(st));
+  }
+  function filterAll() { for (const li of list.children) filterOne(li); }
+  for (const id of ["filter-device", "filter-verdict"]) $(id).addEventListener("change", filterAll);
+  $("filter-status").addEventListener("input", filterAll);
+
+  // catchUp merges the newest arrivals into the list: after a reconnection, or when the live
+  // stream fell behind. One at a time; a call during one runs once more after it.
+  let catching = null, again = false;
+  async function catchUp() {
+    if (catching) { again = true; return catching; }
+    catching = (async () => {
+      do {
+        again = false;
+        const r = await fetch("/api/messages?limit=" + keepInPage);
+        if (!r.ok) break;
+        const l = await r.json();
+        setTotal(l.total);
+        l.messages.reverse().forEach(add);
+      } while (again);
+    })();
+    try { await catching; } finally { catching = null; }
+  }
+
+  function section(title, ...children) { return [el("h3", { text: title }), ...children]; }
+  function table(head, rows) {
+    return el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", { text: h })))), el("tbody", {}, ...rows));
+  }
+  function copyButton(label, text) {
+    const b = el("button", { type: "button", text: label, disabled: !text });
+    b.addEventListener("click", async () => {
+      try { await navigator.clipboard.writeText(text); b.textContent = "copied"; }
+      catch (e) { b.textContent = "select it below"; }
+      setTimeout(() => { b.textContent = label; }, 1500);
+    });
+    return b;
+  }
+
+  async function show(id) {
+    selected = id;
+    for (const li of list.querySelectorAll("li.selected")) li.classList.remove("selected");
+    const li = list.querySelector('li[data-id="' + id + '"]');
+    if (li) li.classList.add("selected");
+    const r = await fetch("/api/messages/" + id);
+    const pane = $("detail");
+    if (!r.ok) { pane.replaceChildren(el("p", { text: "message " + id + ": " + (await r.text()) })); return; }
+    const m = await r.json();
+    if (selected !== id) return;
+    const parts = [el("h2", { text: "#" + m.id + " " + m.method + " " + m.target })];
+    parts.push(el("p", {}, el("span", { class: "verdict-" + m.verdict, "data-verdict": m.verdict, id: "detail-verdict", text: verdictWords[m.verdict] || m.verdict }),
+      " → " + answerWords(m) + " · " + m.time + (m.outcome ? " · " + m.outcome : "")));
+    parts.push(...section("Token", el("p", { id: "token", text: m.token || "(none)" }),
+      m.token_cause ? el("p", { id: "token-cause", text: "likely cause: " + m.token_cause }) : null));
+    parts.push(...section("Headers, as they arrived", table(["name", "value"], m.headers.map((h) => el("tr", {}, el("td", { text: h.name }), el("td", { text: h.value }))))));
+    parts.push(...section("Records, resolved (" + m.layout + " layout)",
+      m.senml_error ? el("p", { class: "verdict-invalid", text: m.senml_error }) : null,
+      table(["base name", "name", "unit", "value", "time"], m.rows.map((row) => el("tr", { "data-name": row.name, "data-value": row.value },
+        el("td", { text: row.device }), el("td", { text: row.name }), el("td", { text: row.unit }), el("td", { text: row.value + (row.sum ? " (sum " + row.sum + ")" : "") }), el("td", { text: row.time }))))));
+    if (m.findings.length) parts.push(...section("Validator's findings", el("ul", { id: "findings" }, ...m.findings.map((f) => el("li", { text: f })))));
+    if (m.attempts && m.attempts.length) parts.push(...section("Attempts", el("ul", {}, ...m.attempts.map((a) => el("li", { text: "#" + a.attempt + " " + (a.status || a.error || "") + " in " + a.duration_ms + " ms" })))));
+    parts.push(...section("Body" + (m.body_truncated ? " (over the size limit: not kept)" : ""),
+      el("pre", { id: "raw", text: m.body != null ? m.body : "base64: " + m.body_base64 }),
+      m.pretty ? el("details", {}, el("summary", { text: "pretty" }), el("pre", { id: "pretty", text: m.pretty })) : null));
+    const download = el("a", { href: "/api/messages/" + m.id + "/record", text: "download the record", download: "message-" + m.id + ".jsonl" });
+    parts.push(...section("Send it again", el("div", { class: "buttons" }, copyButton("copy as thingsim replay", m.replay), copyButton("copy as curl", m.curl), download),
+      el("details", {}, el("summary", { text: "thingsim replay" }), el("pre", { id: "replay", text: m.replay })),
+      el("details", {}, el("summary", { text: "curl" }), el("pre", { id: "curl", text: m.curl }))));
+    pane.replaceChildren(...parts.filter((p) => p != null));
+  }
+
+  // Charts: one per numeric measurement of the chosen device, time on x.
+  function plot(points) {
+    for (const p of points) {
+      let s = chart.series.get(p.name);
+      if (!s) {
+        const box = el("div", { class: "chart", "data-measurement": p.name, "data-points": "0" }, el("h4", { text: p.name + (p.unit ? " (" + p.unit + ")" : "") }));
+        $("chart-area").append(box);
+        s = { box, xs: [], ys: [], u: null };
+        chart.series.set(p.name, s);
+      }
+      let i = s.xs.length;
+      while (i > 0 && s.xs[i - 1] > p.t) i--;
+      s.xs.splice(i, 0, p.t);
+      s.ys.splice(i, 0, p.v);
+      s.dirty = true;
+    }
+    requestAnimationFrame(draw);
+  }
+  function draw() {
+    for (const [name, s] of chart.series) {
+      if (!s.dirty) continue;
+      s.dirty = false;
+      if (!s.u) {
+        s.u = new uPlot({ width: 420, height: 180, scales: { x: { time: true } }, legend: { show: false },
+          series: [{}, { label: name, stroke: "#0969da", points: { show: true, size: 4 } }] }, [s.xs, s.ys], s.box);
+      } else {
+        s.u.setData([s.xs, s.ys]);
+      }
+      s.box.dataset.points = String(s.xs.length);
+    }
+  }
+  $("chart-device").addEventListener("change", async () => {
+    for (const s of chart.series.values()) if (s.u) s.u.destroy();
+    $("chart-area").replaceChildren();
+    const c = chart = { device: $("chart-device").value, series: new Map(), through: 0, pending: [] };
+    if (!c.device) return;
+    const r = await fetch("/api/points?device=" + encodeURIComponent(c.device));
+    if (chart !== c) return;
+    if (r.ok) {
+      const p = await r.json();
+      c.through = p.through;
+      plot(p.points);
+    }
+    for (const s of c.pending) if (s.id > c.through) plot(s.points || []);
+    c.pending = null;
+  });
+
+  // The endpoint's answer, changed live.
+  function showAnswer(a) {
+    $("answer-state").textContent = "now: " + (a.script ? a.script : String(a.status || 200) + " to every valid request") + (a.delay !== "0s" ? ", after " + a.delay : "");
+    $("answer-state").dataset.script = a.script;
+  }
+  async function setupControl() {
+    if (readOnly) return;
+    const r = await fetch("/api/answer");
+    if (!r.ok) return;
+    const a = await r.json();
+    if (!a.editable) return;
+    $("control").hidden = false;
+    $("script").value = a.script;
+    $("delay").value = a.delay;
+    showAnswer(a);
+    $("apply").addEventListener("click", async () => {
+      const r = await fetch("/api/answer", { method: "POST", headers: { "Content-Type": "application/json", "X-Thingsim-Token": token },
+        body: JSON.stringify({ script: $("script").value, delay: $("delay").value }) });
+      if (r.ok) showAnswer(await r.json());
+      else $("answer-state").textContent = await r.text();
+    });
+  }
+
+  function listen() {
+    const es = new EventSource("/api/events");
+    es.addEventListener("hello", async (e) => {
+      $("live").textContent = "live"; $("live").className = "on";
+      setTotal(JSON.parse(e.data).total);
+      await catchUp();
+    });
+    es.addEventListener("message", (e) => add(JSON.parse(e.data)));
+    es.addEventListener("missed", async (e) => {
+      const n = JSON.parse(e.data).missed;
+      const m = $("missed");
+      m.dataset.missed = String(Number(m.dataset.missed || 0) + n);
+      m.textContent = m.dataset.missed + " arrivals came faster than this page could follow; they are fetched, not shown live";
+      m.hidden = false;
+      await catchUp();
+    });
+    es.addEventListener("answer", (e) => showAnswer(JSON.parse(e.data)));
+    es.onerror = () => { $("live").textContent = "disconnected, retrying…"; $("live").className = "off"; };
+  }
+
+  setupControl();
+  listen();
+})();

@@ -1,0 +1,93 @@
+package inspector
+
+import (
+	"encoding/base64"
+	"strings"
+	"unicode/utf8"
+)
+
+// skipInCurl are the headers curl writes itself, or that describe the connection rather than the
+// message.
+var skipInCurl = map[string]bool{"host": true, "content-length": true, "connection": true, "transfer-encoding": true,
+	"accept-encoding": true, "user-agent": true}
+
+// replayCommand sends the arrival again with thingsim replay: its record on standard input, its
+// body byte for byte, signed again with the endpoint's secret.
+func (h *Handler) replayCommand(a *Arrival) string {
+	line, err := a.Record.MarshalLine()
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("printf '%s\\n' " + shellQuote(strings.TrimSuffix(string(line), "\n")) + " |\n  thingsim replay")
+	if h.cfg.Endpoint == "" {
+		b.WriteString(" --destination dest.yaml")
+	} else {
+		b.WriteString(" --url " + shellQuote(h.cfg.Endpoint+target(a)) + " --relax")
+		if h.cfg.CAFile != "" {
+			b.WriteString(" --ca-file " + shellQuote(h.cfg.CAFile))
+		}
+		secret := h.cfg.SecretFlag
+		if secret == "" {
+			secret = "--secret-file SECRET_FILE"
+		}
+		b.WriteString(" " + secret)
+	}
+	b.WriteString(" /dev/stdin")
+	return b.String()
+}
+
+// curlCommand sends the arrival again with curl: the same method, target, headers (as they
+// arrived, credentials still redacted) and body bytes, with the captured token.
+func (h *Handler) curlCommand(a *Arrival) string {
+	body, err := a.Record.Bytes()
+	if err != nil || a.Record.BodyTruncated {
+		return ""
+	}
+	var b strings.Builder
+	if utf8.Valid(body) && !strings.ContainsRune(string(body), 0) {
+		b.WriteString("printf '%s' " + shellQuote(string(body)) + " |\n  ")
+	} else {
+		b.WriteString("printf '%s' " + shellQuote(base64.StdEncoding.EncodeToString(body)) + " | base64 -d |\n  ")
+	}
+	b.WriteString("curl")
+	if h.cfg.CAFile != "" {
+		b.WriteString(" --cacert " + shellQuote(h.cfg.CAFile))
+	}
+	method := a.View().Method
+	url := "https://ENDPOINT" + target(a)
+	if h.cfg.Endpoint != "" {
+		url = h.cfg.Endpoint + target(a)
+	}
+	b.WriteString(" -X " + shellQuote(method) + " " + shellQuote(url))
+	headers := a.Record.Headers
+	if len(headers) == 0 { // a dead letter: the platform's own headers
+		if a.Record.PlugUUID != "" {
+			b.WriteString(" \\\n  -H " + shellQuote("Things-Plug-UUID: "+a.Record.PlugUUID))
+		}
+		if a.Record.Token != "" {
+			b.WriteString(" \\\n  -H " + shellQuote("Things-Message-Token: "+a.Record.Token))
+		}
+		b.WriteString(" \\\n  -H 'Content-Type: application/json'")
+	}
+	for _, hd := range headers {
+		if skipInCurl[strings.ToLower(hd.Name)] {
+			continue
+		}
+		b.WriteString(" \\\n  -H " + shellQuote(hd.Name+": "+hd.Value))
+	}
+	b.WriteString(" \\\n  --data-binary @-")
+	return b.String()
+}
+
+func target(a *Arrival) string {
+	if a.Record.Target != "" {
+		return a.Record.Target
+	}
+	return "/"
+}
+
+// shellQuote quotes s for a POSIX shell: between single quotes, each single quote written as '\”.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

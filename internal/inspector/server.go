@@ -1,0 +1,363 @@
+// Package inspector is the page that shows what arrives, as it arrives: receive --ui serves it
+// beside the reference endpoint and inspect serves it over capture and dead-letter files. It is
+// one HTML page, its script and a charting library, all embedded, over an HTTP API under the same
+// origin (/api/messages, /api/events, /api/messages/ID), which scripts may use too.
+//
+// The page renders bytes anyone can post, so every captured string goes into the page as text,
+// never as markup, and a strict Content-Security-Policy allows no inline script. The server answers
+// only requests whose Host is localhost or an IP address (no DNS rebinding), and a change of state
+// needs a same-origin POST with the run's token.
+package inspector
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/thingsim/thingsim/internal/receiver"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// TokenHeader carries the run's token on a POST.
+const TokenHeader = "X-Thingsim-Token"
+
+// Config configures the inspector.
+type Config struct {
+	Store *Store
+	// Title names what the page shows: "receive on https://127.0.0.1:8443/" or the files.
+	Title string
+	// Endpoint is the endpoint's base URL, CAFile the file of its CA and SecretFlag the flag that
+	// names its secret (--secret-file secret), for the commands the page copies; empty: placeholders.
+	Endpoint, CAFile, SecretFlag string
+	// Answer and SetAnswer read and change how the endpoint answers; nil: read-only (inspect).
+	Answer    func() receiver.Answer
+	SetAnswer func(receiver.Answer)
+	// Status is the endpoint's answer when no script is set.
+	Status int
+}
+
+// Handler serves the page, its assets and the API.
+type Handler struct {
+	cfg   Config
+	token string
+	mux   *http.ServeMux
+	page  *template.Template
+}
+
+// NewHandler returns the inspector's handler, with a fresh token for this run.
+func NewHandler(cfg Config) (*Handler, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	page, err := template.ParseFS(assets, "assets/index.html")
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, token: hex.EncodeToString(b[:]), mux: http.NewServeMux(), page: page}
+	static, _ := fs.Sub(assets, "assets")
+	h.mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(static)))
+	h.mux.HandleFunc("GET /{$}", h.index)
+	h.mux.HandleFunc("GET /api/messages", h.messages)
+	h.mux.HandleFunc("GET /api/messages/{id}", h.message)
+	h.mux.HandleFunc("GET /api/messages/{id}/record", h.record)
+	h.mux.HandleFunc("GET /api/points", h.points)
+	h.mux.HandleFunc("GET /api/events", h.events)
+	h.mux.HandleFunc("GET /api/answer", h.answer)
+	h.mux.HandleFunc("POST /api/answer", h.setAnswer)
+	return h, nil
+}
+
+// Token is the run's token, which a POST must carry in X-Thingsim-Token.
+func (h *Handler) Token() string { return h.token }
+
+// ServeHTTP refuses other hosts, sets the security headers and serves.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !allowedHost(r.Host) {
+		http.Error(w, "this inspector answers only to localhost or an IP address, not "+strconv.Quote(r.Host), http.StatusMisdirectedRequest)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+		"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+	hd.Set("Cache-Control", "no-store")
+	h.mux.ServeHTTP(w, r)
+}
+
+// allowedHost reports whether a Host header names localhost or an IP address. A name that a DNS
+// server controls could be made to point at 127.0.0.1 (DNS rebinding): it is refused.
+func allowedHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return strings.EqualFold(host, "localhost") || net.ParseIP(host) != nil
+}
+
+func (h *Handler) index(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	h.page.Execute(w, map[string]any{"Token": h.token, "Title": h.cfg.Title, "ReadOnly": h.cfg.SetAnswer == nil})
+}
+
+// List is the answer of GET /api/messages.
+type List struct {
+	Total    int64      `json:"total"` // arrivals so far
+	Kept     int        `json:"kept"`  // of which the store still has
+	Messages []*Summary `json:"messages"`
+}
+
+func (h *Handler) messages(w http.ResponseWriter, r *http.Request) {
+	after, err := queryInt(r, "after", 0)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	limit, err := queryInt(r, "limit", 1000)
+	if err != nil || limit < 1 {
+		http.Error(w, "limit: a positive number", http.StatusBadRequest)
+		return
+	}
+	list := List{Total: h.cfg.Store.Total(), Kept: len(h.cfg.Store.All()), Messages: []*Summary{}}
+	for _, a := range h.cfg.Store.Newest(after, int(min(limit, 10000))) {
+		list.Messages = append(list.Messages, &a.View().Summary)
+	}
+	writeJSON(w, list)
+}
+
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %q is not a whole number", name, s)
+	}
+	return n, nil
+}
+
+func (h *Handler) arrival(w http.ResponseWriter, r *http.Request) (*Arrival, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.Error(w, "not a message number", http.StatusBadRequest)
+		return nil, false
+	}
+	a, ok := h.cfg.Store.Get(id)
+	if !ok {
+		http.Error(w, "no such message: it never came or is no longer kept", http.StatusNotFound)
+		return nil, false
+	}
+	return a, true
+}
+
+// Detail is the answer of GET /api/messages/ID: the view and the commands that send it again.
+type Detail struct {
+	*View
+	Replay string `json:"replay"`
+	Curl   string `json:"curl"`
+}
+
+func (h *Handler) message(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.arrival(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, Detail{View: a.View(), Replay: h.replayCommand(a), Curl: h.curlCommand(a)})
+}
+
+func (h *Handler) record(w http.ResponseWriter, r *http.Request) {
+	a, ok := h.arrival(w, r)
+	if !ok {
+		return
+	}
+	line, err := a.Record.MarshalLine()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="message-%d.jsonl"`, a.ID))
+	w.Write(line)
+}
+
+// Points is the answer of GET /api/points?device=D: every kept numeric measurement of a device,
+// oldest first.
+type Points struct {
+	Device  string  `json:"device"`
+	Through int64   `json:"through"` // the newest arrival they include
+	Points  []Point `json:"points"`
+}
+
+func (h *Handler) points(w http.ResponseWriter, r *http.Request) {
+	device := r.URL.Query().Get("device")
+	out := Points{Device: device, Points: []Point{}}
+	for _, a := range h.cfg.Store.All() {
+		out.Through = a.ID
+		if v := a.View(); v.Device == device {
+			out.Points = append(out.Points, v.Points...)
+		}
+	}
+	writeJSON(w, out)
+}
+
+// AnswerState is how the endpoint answers, as GET and POST /api/answer give it.
+type AnswerState struct {
+	Editable bool   `json:"editable"`
+	Script   string `json:"script"` // the --respond script; empty: Status to every valid request
+	Status   int    `json:"status,omitempty"`
+	Delay    string `json:"delay"`
+}
+
+func (h *Handler) answerState() AnswerState {
+	if h.cfg.Answer == nil {
+		return AnswerState{Delay: "0s"}
+	}
+	a := h.cfg.Answer()
+	parts := make([]string, len(a.Script))
+	for i, act := range a.Script {
+		parts[i] = act.String()
+	}
+	return AnswerState{Editable: h.cfg.SetAnswer != nil, Script: strings.Join(parts, ","), Status: h.cfg.Status, Delay: a.Delay.String()}
+}
+
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request) { writeJSON(w, h.answerState()) }
+
+// setAnswer changes the endpoint's answer: a same-origin POST of JSON {"script": "500,200",
+// "delay": "1s"} with the run's token.
+func (h *Handler) setAnswer(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.SetAnswer == nil {
+		http.Error(w, "read-only: inspect shows files, there is no endpoint to answer", http.StatusMethodNotAllowed)
+		return
+	}
+	if why := h.refusePost(r); why != "" {
+		http.Error(w, why, http.StatusForbidden)
+		return
+	}
+	var in struct {
+		Script string `json:"script"`
+		Delay  string `json:"delay"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		http.Error(w, "the body must be JSON {\"script\": \"500,200\", \"delay\": \"1s\"}: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	var a receiver.Answer
+	if s := strings.TrimSpace(in.Script); s != "" {
+		script, err := receiver.ParseScript(s)
+		if err != nil {
+			http.Error(w, "script: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		a.Script = script
+	}
+	if d := strings.TrimSpace(in.Delay); d != "" {
+		delay, err := time.ParseDuration(d)
+		if err != nil || delay < 0 || delay > time.Hour {
+			http.Error(w, fmt.Sprintf("delay: %q is not a duration from 0s to 1h", d), http.StatusBadRequest)
+			return
+		}
+		a.Delay = delay
+	}
+	h.cfg.SetAnswer(a)
+	state := h.answerState()
+	h.cfg.Store.Note(state)
+	writeJSON(w, state)
+}
+
+// refusePost says why a state-changing request is refused: it must come from this origin, as
+// JSON, with the run's token (which only the page, read from this origin, knows).
+func (h *Handler) refusePost(r *http.Request) string {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+		return "refused: a request from another site (" + site + ")"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "http://"+r.Host {
+		return "refused: a request from another origin"
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		return "refused: the body must be application/json"
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get(TokenHeader)), []byte(h.token)) != 1 {
+		return "refused: no or a wrong " + TokenHeader + " (the page's token of this run)"
+	}
+	return ""
+}
+
+// events streams arrivals as Server-Sent Events: "message" with a summary (its id the event's),
+// "missed" with how many arrivals this stream lost by falling behind, "answer" when the answer
+// changes. A keep-alive comment goes every 15 s.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming is not supported here", http.StatusInternalServerError)
+		return
+	}
+	sub := h.cfg.Store.subscribe()
+	defer h.cfg.Store.unsubscribe(sub)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: {\"total\":%d}\n\n", h.cfg.Store.Total())
+	flusher.Flush()
+	keepAlive := time.NewTicker(15 * time.Second)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-keepAlive.C:
+			io.WriteString(w, ": keep-alive\n\n")
+		case note := <-sub.notes:
+			writeEvent(w, "answer", 0, note)
+		case a := <-sub.arrivals:
+			if n := sub.missed.Swap(0); n > 0 {
+				writeEvent(w, "missed", 0, map[string]int64{"missed": n})
+			}
+			writeEvent(w, "message", a.ID, &a.View().Summary)
+			// Whatever else is queued goes in the same write.
+			for more := true; more; {
+				select {
+				case a := <-sub.arrivals:
+					writeEvent(w, "message", a.ID, &a.View().Summary)
+				default:
+					more = false
+				}
+			}
+		}
+		if n := sub.missed.Swap(0); n > 0 {
+			writeEvent(w, "missed", 0, map[string]int64{"missed": n})
+		}
+		flusher.Flush()
+	}
+}
+
+func writeEvent(w io.Writer, name string, id int64, v any) {
+	b, _ := json.Marshal(v)
+	if id > 0 {
+		fmt.Fprintf(w, "id: %d\n", id)
+	}
+	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}

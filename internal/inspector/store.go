@@ -1,0 +1,167 @@
+package inspector
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/thingsim/thingsim/internal/record"
+)
+
+// Limits of what a Store keeps: the newest arrivals, at most so many and at most so many bytes of
+// bodies; older ones leave the store (the count of all arrivals stays).
+const (
+	DefaultKeep      = 10000
+	DefaultKeepBytes = 64 << 20
+	// subscriberBuffer is how many arrivals a live subscriber may fall behind before it misses
+	// some; the endpoint never waits for one.
+	subscriberBuffer = 512
+)
+
+// Arrival is one message record in the store, numbered from 1 in order of arrival.
+type Arrival struct {
+	ID     int64
+	Record record.MessageRecord
+
+	once sync.Once
+	view *View
+}
+
+// View returns what the page shows of the arrival, made once, on first use, by whoever asks
+// first: never on the endpoint's path.
+func (a *Arrival) View() *View {
+	a.once.Do(func() { a.view = newView(a.ID, &a.Record) })
+	return a.view
+}
+
+// Store keeps the newest arrivals and tells live subscribers of each one without ever waiting
+// for them: a subscriber that falls behind misses arrivals, and is told how many.
+type Store struct {
+	keep, keepBytes int
+
+	mu    sync.Mutex
+	items []*Arrival // oldest first
+	bytes int
+	total int64
+	subs  map[*subscriber]struct{}
+}
+
+type subscriber struct {
+	arrivals chan *Arrival
+	notes    chan any // other news: the answer changed
+	missed   atomic.Int64
+}
+
+// NewStore returns a store that keeps the newest keep arrivals and keepBytes of bodies (zero: the
+// defaults).
+func NewStore(keep, keepBytes int) *Store {
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	if keepBytes <= 0 {
+		keepBytes = DefaultKeepBytes
+	}
+	return &Store{keep: keep, keepBytes: keepBytes, subs: map[*subscriber]struct{}{}}
+}
+
+// Add stores a record and tells the subscribers; it never blocks on them.
+func (s *Store) Add(rec record.MessageRecord) *Arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total++
+	a := &Arrival{ID: s.total, Record: rec}
+	s.items = append(s.items, a)
+	s.bytes += size(&rec)
+	drop := 0
+	for len(s.items)-drop > s.keep || (s.bytes > s.keepBytes && len(s.items)-drop > 1) {
+		s.bytes -= size(&s.items[drop].Record)
+		drop++
+	}
+	if drop > 0 {
+		s.items = append(s.items[:0:0], s.items[drop:]...)
+	}
+	for sub := range s.subs {
+		select {
+		case sub.arrivals <- a:
+		default:
+			sub.missed.Add(1)
+		}
+	}
+	return a
+}
+
+// Note tells every subscriber something other than an arrival, such as a new answer; a subscriber
+// that is behind does not get it, and reads the state again when it catches up.
+func (s *Store) Note(v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for sub := range s.subs {
+		select {
+		case sub.notes <- v:
+		default:
+		}
+	}
+}
+
+func size(rec *record.MessageRecord) int {
+	n := len(rec.BodyBase64)
+	if rec.Body != nil {
+		n += len(*rec.Body)
+	}
+	return n
+}
+
+// Total is the number of arrivals so far, kept or not.
+func (s *Store) Total() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+// Get returns the arrival numbered id while the store keeps it.
+func (s *Store) Get(id int64) (*Arrival, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.items) == 0 {
+		return nil, false
+	}
+	i := id - s.items[0].ID
+	if i < 0 || i >= int64(len(s.items)) {
+		return nil, false
+	}
+	return s.items[i], true
+}
+
+// Newest returns up to limit kept arrivals numbered above after, newest first.
+func (s *Store) Newest(after int64, limit int) []*Arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*Arrival
+	for i := len(s.items) - 1; i >= 0 && len(out) < limit; i-- {
+		if s.items[i].ID <= after {
+			break
+		}
+		out = append(out, s.items[i])
+	}
+	return out
+}
+
+// All returns every kept arrival, oldest first.
+func (s *Store) All() []*Arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Arrival(nil), s.items...)
+}
+
+func (s *Store) subscribe() *subscriber {
+	sub := &subscriber{arrivals: make(chan *Arrival, subscriberBuffer), notes: make(chan any, 8)}
+	s.mu.Lock()
+	s.subs[sub] = struct{}{}
+	s.mu.Unlock()
+	return sub
+}
+
+func (s *Store) unsubscribe(sub *subscriber) {
+	s.mu.Lock()
+	delete(s.subs, sub)
+	s.mu.Unlock()
+}
