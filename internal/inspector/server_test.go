@@ -1,0 +1,340 @@
+package inspector
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/thingsim/thingsim/internal/receiver"
+	"github.com/thingsim/thingsim/internal/record"
+)
+
+const pack = `[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9},{"n":"temperature","v":21.22,"u":"Cel"},{"n":"status","vs":"<b>ok</b>"}]`
+
+func rec(body string) record.MessageRecord {
+	r := record.MessageRecord{Time: "2026-11-29T12:00:00Z", Method: "POST", Target: "/things", PlugUUID: "fbc063cb-4dd4-41b3-917a-e2d1ea907f75",
+		Token: strings.Repeat("ab", 32), Verdict: "valid", Status: 200, Device: "urn:dev:DEVEUI:0000000000000000:", SenML: "valid",
+		Headers: []record.Header{{Name: "Host", Value: "127.0.0.1:8443"}, {Name: "Things-Plug-UUID", Value: "fbc063cb-4dd4-41b3-917a-e2d1ea907f75"}}}
+	r.SetBody([]byte(body))
+	r.BodySize = len(body)
+	return r
+}
+
+// serve starts the inspector over a store on a real socket of 127.0.0.1.
+func serve(t *testing.T, cfg Config) (*Handler, *httptest.Server) {
+	t.Helper()
+	if cfg.Store == nil {
+		cfg.Store = NewStore(0, 0)
+	}
+	h, err := NewHandler(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return h, srv
+}
+
+func get(t *testing.T, url string, into any) *http.Response {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if into != nil {
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s %s", url, resp.Status, b)
+		}
+		if err := json.Unmarshal(b, into); err != nil {
+			t.Fatalf("GET %s: %v in %s", url, err, b)
+		}
+	}
+	return resp
+}
+
+func TestMessagesNewestFirst(t *testing.T) {
+	store := NewStore(3, 0)
+	_, srv := serve(t, Config{Store: store})
+	for i := range 5 {
+		r := rec(fmt.Sprintf(`[{"bn":"urn:dev:DEVEUI:%016d:","n":"t","v":%d}]`, i, i))
+		r.Device, r.SenML = "", "" // as a dead letter: the inspector validates it itself
+		store.Add(r)
+	}
+	var list List
+	get(t, srv.URL+"/api/messages", &list)
+	if list.Total != 5 || list.Kept != 3 || len(list.Messages) != 3 || list.Messages[0].ID != 5 || list.Messages[2].ID != 3 {
+		t.Fatalf("list %+v", list)
+	}
+	get(t, srv.URL+"/api/messages?after=4", &list)
+	if len(list.Messages) != 1 || list.Messages[0].ID != 5 {
+		t.Fatalf("after 4: %+v", list.Messages)
+	}
+	get(t, srv.URL+"/api/messages?limit=1", &list)
+	if len(list.Messages) != 1 || list.Messages[0].ID != 5 {
+		t.Fatalf("limit 1: %+v", list.Messages)
+	}
+	if s := list.Messages[0]; s.Device != "urn:dev:DEVEUI:0000000000000004:" || s.Layout != "merged" || len(s.Points) != 1 || s.Points[0].V != 4 {
+		t.Fatalf("summary %+v", s)
+	}
+	for path, want := range map[string]int{"/api/messages/2": 404, "/api/messages/6": 404, "/api/messages/x": 400, "/api/messages?after=x": 400, "/api/messages/4": 200} {
+		if resp := get(t, srv.URL+path, nil); resp.StatusCode != want {
+			t.Errorf("%s: %s, want %d", path, resp.Status, want)
+		}
+	}
+}
+
+func TestDetail(t *testing.T) {
+	store := NewStore(0, 0)
+	_, srv := serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443", CAFile: "ca.pem", SecretFlag: "--secret-file secret"})
+	r := rec(pack)
+	r.Verdict, r.Status, r.TokenCause = "invalid", 401, "the body with a trailing newline"
+	store.Add(r)
+	bin := rec("")
+	bin.SetBody([]byte{0xff, 0x00, '\''})
+	store.Add(bin)
+
+	var d struct {
+		View
+		Replay, Curl string
+	}
+	get(t, srv.URL+"/api/messages/1", &d)
+	if d.Verdict != "invalid" || d.TokenCause != "the body with a trailing newline" || d.Layout != "legacy" || *d.Body != pack ||
+		!strings.Contains(d.Pretty, "\n  {\n    \"bn\"") || len(d.Headers) != 2 || d.Headers[1].Name != "Things-Plug-UUID" {
+		t.Fatalf("detail %+v", d.View)
+	}
+	want := []Row{
+		{Device: "urn:dev:DEVEUI:0000000000000000:", Name: "temperature", Unit: "Cel", Kind: "number", Value: "21.22", Time: "2020-03-31T10:32:30Z"},
+		{Device: "urn:dev:DEVEUI:0000000000000000:", Name: "status", Kind: "string", Value: "<b>ok</b>", Time: "2020-03-31T10:32:30Z"},
+	}
+	if fmt.Sprint(d.Rows) != fmt.Sprint(want) {
+		t.Fatalf("rows %+v\nwant %+v", d.Rows, want)
+	}
+	if !strings.Contains(d.Replay, "thingsim replay --url 'https://127.0.0.1:8443/things' --relax --ca-file 'ca.pem' --secret-file secret /dev/stdin") {
+		t.Errorf("replay: %s", d.Replay)
+	}
+	if !strings.HasPrefix(d.Curl, "printf '%s' '"+pack+"' |\n  curl --cacert 'ca.pem' -X 'POST' 'https://127.0.0.1:8443/things'") ||
+		strings.Contains(d.Curl, "Host:") || !strings.Contains(d.Curl, "-H 'Things-Plug-UUID: fbc063cb") {
+		t.Errorf("curl: %s", d.Curl)
+	}
+	get(t, srv.URL+"/api/messages/2", &d)
+	if d.Body != nil || d.BodyBase64 != "/wAn" || d.Layout != "other" || d.SenMLError == "" ||
+		!strings.HasPrefix(d.Curl, "printf '%s' '/wAn' | base64 -d |") {
+		t.Fatalf("binary body: %+v %s", d.View, d.Curl)
+	}
+
+	resp := get(t, srv.URL+"/api/messages/1/record", nil)
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="message-1.jsonl"` {
+		t.Errorf("record download: %q", cd)
+	}
+}
+
+func TestSecurityHeadersAndHost(t *testing.T) {
+	_, srv := serve(t, Config{Title: `<script>alert(1)</script>`})
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Errorf("CSP %q", csp)
+	}
+	if strings.Contains(string(page), "<script>alert") || !strings.Contains(string(page), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the title is not escaped in the page")
+	}
+	for _, tc := range []struct {
+		host string
+		want int
+	}{
+		{"evil.example.com", 421}, {"rebind.example.com:8090", 421}, {"localhost:8090", 200}, {"LOCALHOST", 200},
+		{"127.0.0.1:1", 200}, {"[::1]:8090", 200}, {"192.168.1.5:8090", 200}, {"127.0.0.1.nip.io", 421},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/messages", nil)
+		req.Host = tc.host
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("Host %q: %d, want %d", tc.host, resp.StatusCode, tc.want)
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" && tc.want == 200 {
+			t.Errorf("Host %q: no nosniff", tc.host)
+		}
+	}
+}
+
+// TestAnswerNeedsTheTokenFromThisOrigin: only a same-origin POST of JSON with the run's token
+// changes the answer.
+func TestAnswerNeedsTheTokenFromThisOrigin(t *testing.T) {
+	var answer receiver.Answer
+	h, srv := serve(t, Config{Answer: func() receiver.Answer { return answer }, SetAnswer: func(a receiver.Answer) { answer = a }, Status: 200})
+	post := func(body string, set func(*http.Request)) (int, string) {
+		req, _ := http.NewRequest("POST", srv.URL+"/api/answer", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(TokenHeader, h.Token())
+		if set != nil {
+			set(req)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	ok := `{"script":"500,drop,200","delay":"250ms"}`
+	for name, set := range map[string]func(*http.Request){
+		"no token":         func(r *http.Request) { r.Header.Del(TokenHeader) },
+		"a wrong token":    func(r *http.Request) { r.Header.Set(TokenHeader, strings.Repeat("0", 32)) },
+		"a form":           func(r *http.Request) { r.Header.Set("Content-Type", "application/x-www-form-urlencoded") },
+		"another origin":   func(r *http.Request) { r.Header.Set("Origin", "http://evil.example") },
+		"another site":     func(r *http.Request) { r.Header.Set("Sec-Fetch-Site", "cross-site") },
+		"a rebinding name": func(r *http.Request) { r.Host = "evil.example" },
+	} {
+		if code, body := post(ok, set); code != 403 && code != 421 {
+			t.Errorf("%s: %d %s", name, code, body)
+		}
+	}
+	if len(answer.Script) != 0 {
+		t.Fatalf("a refused POST changed the answer: %+v", answer)
+	}
+	for _, bad := range []string{`{"script":"ok"}`, `{"delay":"soon"}`, `{"delay":"-1s"}`, `{"other":1}`, `not json`} {
+		if code, body := post(bad, nil); code != 400 {
+			t.Errorf("%s: %d %s", bad, code, body)
+		}
+	}
+	code, body := post(ok, func(r *http.Request) { r.Header.Set("Origin", srv.URL); r.Header.Set("Sec-Fetch-Site", "same-origin") })
+	if code != 200 || len(answer.Script) != 3 || !answer.Script[1].Drop || answer.Delay != 250*time.Millisecond {
+		t.Fatalf("%d %s: answer %+v", code, body, answer)
+	}
+	var state AnswerState
+	get(t, srv.URL+"/api/answer", &state)
+	if state != (AnswerState{Editable: true, Script: "500,drop,200", Status: 200, Delay: "250ms"}) {
+		t.Fatalf("state %+v", state)
+	}
+
+	_, ro := serve(t, Config{})
+	resp, err := http.Post(ro.URL+"/api/answer", "application/json", strings.NewReader(ok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 {
+		t.Errorf("inspect's answer: %d, want 405", resp.StatusCode)
+	}
+}
+
+// event is one Server-Sent Event.
+type event struct{ id, name, data string }
+
+func readEvents(t *testing.T, r *bufio.Reader, n int) []event {
+	t.Helper()
+	var out []event
+	var e event
+	for len(out) < n {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d events: %v", len(out), err)
+		}
+		line = strings.TrimRight(line, "\n")
+		switch {
+		case line == "":
+			if e.name != "" {
+				out = append(out, e)
+			}
+			e = event{}
+		case strings.HasPrefix(line, "id: "):
+			e.id = line[4:]
+		case strings.HasPrefix(line, "event: "):
+			e.name = line[7:]
+		case strings.HasPrefix(line, "data: "):
+			e.data = line[6:]
+		}
+	}
+	return out
+}
+
+func TestEventsLiveAndMissed(t *testing.T) {
+	store := NewStore(0, 0)
+	_, srv := serve(t, Config{Store: store})
+	resp, err := http.Get(srv.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("content type %q", ct)
+	}
+	r := bufio.NewReader(resp.Body)
+	if ev := readEvents(t, r, 1); ev[0].name != "hello" || ev[0].data != `{"total":0}` {
+		t.Fatalf("first event %+v", ev)
+	}
+	store.Add(rec(pack))
+	ev := readEvents(t, r, 1)
+	var s Summary
+	if err := json.Unmarshal([]byte(ev[0].data), &s); err != nil || ev[0].name != "message" || ev[0].id != "1" || s.ID != 1 || s.Verdict != "valid" {
+		t.Fatalf("event %+v (%v)", ev[0], err)
+	}
+
+	// A stream that does not read: the store goes on without waiting, and the stream is told
+	// how many it missed once it reads again.
+	stuck, err := http.Get(srv.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stuck.Body.Close()
+	sr := bufio.NewReaderSize(stuck.Body, 64)
+	readEvents(t, sr, 1)
+	big := strings.Repeat("x", 64<<10) // fills the socket buffers quickly
+	const n = 3000
+	for range n {
+		store.Add(rec(`[{"bn":"urn:dev:DEVEUI:0000000000000001:","n":"` + big[:100] + `","v":1}]`))
+	}
+	missed, messages := int64(0), 0
+	for missed+int64(messages) < n {
+		e := readEvents(t, sr, 1)[0]
+		switch e.name {
+		case "missed":
+			var m struct{ Missed int64 }
+			json.Unmarshal([]byte(e.data), &m)
+			missed += m.Missed
+		case "message":
+			messages++
+		}
+	}
+	if missed == 0 || messages < subscriberBuffer {
+		t.Fatalf("missed %d, got %d live", missed, messages)
+	}
+	t.Logf("a stuck stream got %d of %d live and was told it missed %d", messages, n, missed)
+}
+
+// TestVendoredUPlot: the charting library is uPlot 1.6.32 as the npm registry gives it.
+func TestVendoredUPlot(t *testing.T) {
+	for file, sum := range map[string]string{
+		"LICENSE":           "8f989229699b4fe2f1a0432d0e9edc338a8a911e250e2d1b01ecd770a5f5b1bd",
+		"uPlot.iife.min.js": "19c8d4c6ad88929a79f4ae49d6f7161566dfd0ba3d15cc495e974f787eb78f1f",
+		"uPlot.min.css":     "df630c6a8d6f8eeaff264b50f73ce5b114f646ffd9a0bb74f049b0a00135fa04",
+	} {
+		b, err := os.ReadFile("assets/vendor/uplot/" + file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sha256.Sum256(b); hex.EncodeToString(got[:]) != sum {
+			t.Errorf("%s has changed: sha256 %x", file, got)
+		}
+	}
+}
