@@ -70,7 +70,7 @@
     }
     if (s.device === chart.device) {
       if (chart.pending) chart.pending.push(s);
-      else if (s.id > chart.through) plot(s.points || []);
+      else if (s.id > chart.through) plot(chart, s.points || []);
     }
     setTotal(s.id);
   }
@@ -148,7 +148,8 @@
   }
 
   // Charts: one per numeric measurement of the chosen device, time on x.
-  function plot(points) {
+  function plot(c, points) {
+    if (c !== chart) return; // another device was chosen meanwhile
     for (const p of points) {
       let s = chart.series.get(p.name);
       if (!s) {
@@ -163,7 +164,12 @@
       s.ys.splice(i, 0, p.v);
       s.dirty = true;
     }
-    requestAnimationFrame(draw);
+    // Drawn at most ten times a second, by a timer rather than an animation frame, which a
+    // hidden page never gets.
+    if (!chart.drawing) {
+      chart.drawing = true;
+      setTimeout(() => { chart.drawing = false; draw(); }, 100);
+    }
   }
   function draw() {
     for (const [name, s] of chart.series) {
@@ -184,13 +190,11 @@
     const c = chart = { device: $("chart-device").value, series: new Map(), through: 0, pending: [] };
     if (!c.device) return;
     const r = await fetch("/api/points?device=" + encodeURIComponent(c.device));
-    if (chart !== c) return;
-    if (r.ok) {
-      const p = await r.json();
-      c.through = p.through;
-      plot(p.points);
-    }
-    for (const s of c.pending) if (s.id > c.through) plot(s.points || []);
+    const p = r.ok ? await r.json() : { through: 0, points: [] };
+    if (chart !== c) return; // another device was chosen meanwhile
+    c.through = p.through;
+    plot(c, p.points);
+    for (const s of c.pending) if (s.id > c.through) plot(c, s.points || []);
     c.pending = null;
   });
 

@@ -1,0 +1,335 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/thingsim/thingsim/internal/record"
+	"github.com/thingsim/thingsim/verify"
+)
+
+// browser starts a headless Chromium for the test, or skips it, saying why, where there is none.
+// Debian's chromium is what .ci/run installs.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		t.Skip("no Chromium on this machine (apt-get install chromium): the inspector's browser tests cannot run")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1280, 900))
+	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Skipf("Chromium at %s does not start here (%v): the inspector's browser tests cannot run", path, err)
+	}
+	return ctx
+}
+
+// waitFor polls a JavaScript expression in the page until it is true.
+func waitFor(t *testing.T, ctx context.Context, what, expr string) {
+	t.Helper()
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if ok, err := chromedp.Run(pctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil || !ok {
+		state, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("#list li")).map(li => li.dataset.id + " " + li.dataset.device).join("\\n") + "\\ncharts: " + Array.from(document.querySelectorAll(".chart")).map(c => c.dataset.measurement + "=" + c.dataset.points + (c.querySelector("canvas") ? "+canvas" : "")).join(" ") + "\\n" + document.body.innerText.slice(0, 2000)`))
+		t.Fatalf("the page never showed %s (%s): %v\n%s", what, expr, err, state)
+	}
+}
+
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("%s: %v", expr, err)
+	}
+	return v
+}
+
+// thingsim runs a command in the test's folder and returns its exit code and output.
+func thingsim(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := Run(t.Context(), &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out, ColorMode: "never"}, args)
+	return code, out.String()
+}
+
+// post sends body to the endpoint as the platform would, but with the token and headers given.
+func post(t *testing.T, url, caFile, body, token string, headers ...string) int {
+	t.Helper()
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set(verify.PlugHeader, "fbc063cb-4dd4-41b3-917a-e2d1ea907f75")
+	req.Header.Set(verify.TokenHeader, token)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestInspectorInTheBrowser drives receive --ui's page in Chromium: what send sends appears live
+// with its verdict, a forged message shows invalid with its cause, markup in a body, a header and
+// a device name shows as text and runs nothing, the chart draws a device's points, and a script
+// set from the page makes the next send retry.
+func TestInspectorInTheBrowser(t *testing.T) {
+	ctx := browser(t)
+	t.Chdir(t.TempDir())
+	secret := "Kp7#ThingsTestSecret:2024/abcXYZ!"
+	if err := os.WriteFile("secret", []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl",
+		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	defer stop()
+	url = strings.TrimSpace(url)
+	ui := strings.TrimSpace(waitFile(t, "ui"))
+	if err := chromedp.Do(ctx, chromedp.Navigate(ui)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "that it is live", `document.querySelector("#live").textContent === "live"`)
+
+	send := func(args ...string) (int, string) {
+		return thingsim(t, append([]string{"send", "--url", url + "/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
+			"--timeouts", "5s", "--backoff", "10ms"}, args...)...)
+	}
+	if code, out := send("--count", "3", "--devices", "1", "--seed", "7"); code != 0 {
+		t.Fatalf("send: exit %d\n%s", code, out)
+	}
+	waitFor(t, ctx, "three valid arrivals answered 200",
+		`document.querySelectorAll('#list li[data-verdict="valid"][data-status="200"]').length === 3`)
+	device := eval[string](t, ctx, `document.querySelector("#list li").dataset.device`)
+	if !strings.HasPrefix(device, "urn:dev:DEVEUI:") {
+		t.Fatalf("device %q", device)
+	}
+
+	t.Run("forged", func(t *testing.T) {
+		body := `[{"bn":"urn:dev:DEVEUI:00000000000000F0:","bt":1.7E9},{"n":"temperature","u":"Cel","v":20.5}]`
+		if code := post(t, url+"/things", "ca.pem", body, verify.Token([]byte(body+"\n"), secret)); code != 401 {
+			t.Fatalf("forged message answered %d", code)
+		}
+		waitFor(t, ctx, "the forged arrival", `document.querySelector('#list li[data-verdict="invalid"][data-status="401"]') !== null`)
+		chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#list li[data-verdict="invalid"]`)))
+		waitFor(t, ctx, "its cause", `document.querySelector("#token-cause") !== null`)
+		if cause := eval[string](t, ctx, `document.querySelector("#token-cause").textContent`); cause != "likely cause: the body with a trailing newline" {
+			t.Errorf("cause %q", cause)
+		}
+		rows := eval[[]string](t, ctx, `Array.from(document.querySelectorAll("#detail tr[data-name]")).map(r => r.dataset.name + "=" + r.dataset.value)`)
+		if fmt.Sprint(rows) != "[temperature=20.5]" {
+			t.Errorf("resolved rows %v", rows)
+		}
+	})
+
+	t.Run("markup is text", func(t *testing.T) {
+		body := `[{"bn":"urn:dev:<img src=x onerror=window.__pwned=1>:","n":"t","v":1},{"n":"x","vs":"<img src=x onerror=window.__pwned=2>"}]`
+		code := post(t, url+"/things", "ca.pem", body, verify.Token([]byte(body), secret), "X-Note", "<script>window.__pwned=3</script>")
+		if code != 200 {
+			t.Fatalf("answered %d", code)
+		}
+		waitFor(t, ctx, "the arrival with markup", `document.querySelector('#list li[data-device^="urn:dev:<img"]') !== null`)
+		chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#list li[data-device^="urn:dev:<img"]`)))
+		waitFor(t, ctx, "its body", `document.querySelector("#raw") !== null && document.querySelector("#raw").textContent.includes("onerror")`)
+		time.Sleep(200 * time.Millisecond) // an onerror of a broken image would fire by now
+		if raw := eval[string](t, ctx, `document.querySelector("#raw").textContent`); raw != body {
+			t.Errorf("raw body shown as %q", raw)
+		}
+		header := eval[bool](t, ctx, `Array.from(document.querySelectorAll("#detail td")).some(td => td.textContent === "<script>window.__pwned=3</script>")`)
+		if !header {
+			t.Errorf("the header with markup is not shown as text")
+		}
+		pwned := eval[any](t, ctx, `window.__pwned === undefined ? null : window.__pwned`)
+		images := eval[int](t, ctx, `document.querySelectorAll("img").length`)
+		scripts := eval[int](t, ctx, `document.querySelectorAll("script").length`)
+		if pwned != nil || images != 0 || scripts != 2 {
+			t.Fatalf("markup from the wire ran or became elements: __pwned=%v, %d img, %d script", pwned, images, scripts)
+		}
+	})
+
+	t.Run("chart", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#chart-device"), device),
+			chromedp.Evaluate[chromedp.Void](`document.querySelector("#chart-device").dispatchEvent(new Event("change")), undefined`)); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "a chart of the device's temperature with three points",
+			`(c => c !== null && c.dataset.points === "3" && c.querySelector("canvas") !== null)(document.querySelector('.chart[data-measurement="temperature"]'))`)
+		// A new message of the device adds its point live.
+		if code, out := send("--count", "1", "--devices", "1", "--seed", "7"); code != 0 {
+			t.Fatalf("send: exit %d\n%s", code, out)
+		}
+		waitFor(t, ctx, "the fourth point, live", `document.querySelector('.chart[data-measurement="temperature"]').dataset.points === "4"`)
+	})
+
+	t.Run("control", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#script"), "500"), chromedp.Click(chromedp.CSS("#apply"))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "the new answer", `document.querySelector("#answer-state").dataset.script === "500"`)
+		code, out := send("--count", "1")
+		if code == 0 || !strings.Contains(out, "500×3") {
+			t.Fatalf("send after the page set 500: exit %d\n%s", code, out)
+		}
+		waitFor(t, ctx, "three attempts answered 500", `document.querySelectorAll('#list li[data-status="500"]').length === 3`)
+	})
+
+	count := eval[string](t, ctx, `document.querySelector("#count").dataset.total`)
+	if count != "9" {
+		t.Errorf("the page counts %s arrivals, want 9", count)
+	}
+	if *updateDocs {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#list li[data-verdict="invalid"]`)), chromedp.Sleep(300*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repoRoot, "docs", "inspector.png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestInspectInTheBrowser: inspect lists every record of a capture and a dead-letter file.
+func TestInspectInTheBrowser(t *testing.T) {
+	ctx := browser(t)
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("secret", []byte("Kp7#ThingsTestSecret:2024/abcXYZ!"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl", "--respond", "200,200,200,200,500")
+	url = strings.TrimSpace(url)
+	code, out := thingsim(t, "send", "--url", url+"/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret", "--count", "5",
+		"--attempts", "1", "--dead-letter", "dead.jsonl")
+	stop()
+	if code != 1 {
+		t.Fatalf("send: exit %d, want 1 (one message answered 500)\n%s", code, out)
+	}
+
+	ctxRun, cancel := context.WithCancel(t.Context())
+	done := make(chan string)
+	go func() {
+		var out bytes.Buffer
+		Run(ctxRun, &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out, ColorMode: "never"},
+			[]string{"inspect", "--listen", "127.0.0.1:0", "--url-out", "ui", "capture.jsonl", "dead.jsonl"})
+		done <- out.String()
+	}()
+	ui := strings.TrimSpace(waitFile(t, "ui"))
+	if err := chromedp.Do(ctx, chromedp.Navigate(ui)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "six messages: five captured, one dead letter", `document.querySelectorAll("#list li").length === 6`)
+	if n := eval[int](t, ctx, `document.querySelectorAll('#list li[data-verdict="valid"]').length`); n != 5 {
+		t.Errorf("%d valid arrivals, want the 5 captured", n)
+	}
+	if hidden := eval[bool](t, ctx, `document.querySelector("#control").hidden`); !hidden {
+		t.Errorf("inspect shows the answer control")
+	}
+	cancel()
+	if out := <-done; !strings.Contains(out, "capture.jsonl: 5 messages") || !strings.Contains(out, "dead.jsonl: 1 message") {
+		t.Errorf("inspect said:\n%s", out)
+	}
+}
+
+// TestInspectorCommandsSendItAgain runs the page's "copy as thingsim replay" and "copy as curl"
+// commands in a shell: each sends the same bytes again, and the endpoint finds the token valid.
+func TestInspectorCommandsSendItAgain(t *testing.T) {
+	bin := buildBinary(t)
+	t.Chdir(t.TempDir())
+	secret := "Kp7#ThingsTestSecret:2024/abcXYZ!"
+	if err := os.WriteFile("my secret", []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := startReceive(t, "url", "--secret-file", "my secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl",
+		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	url = strings.TrimSpace(url)
+	ui := strings.TrimSpace(waitFile(t, "ui"))
+	body := "[{\"bn\":\"urn:dev:DEVEUI:00000000000000AB:\",\"bt\":1.7E9},\n {\"n\":\"note\",\"vs\":\"it's 'quoted' $HOME `x` \\\\ é\"}]"
+	if code := post(t, url+"/things?a=1&b=2", "ca.pem", body, verify.Token([]byte(body), secret)); code != 200 {
+		t.Fatalf("answered %d", code)
+	}
+	resp, err := http.Get(ui + "api/messages/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct{ Replay, Curl string }
+	json.NewDecoder(resp.Body).Decode(&d)
+	resp.Body.Close()
+	if !strings.Contains(d.Replay, "--secret-file 'my secret'") {
+		t.Errorf("the replay command does not name receive's secret file: %s", d.Replay)
+	}
+	commands := []string{d.Replay}
+	if _, err := exec.LookPath("curl"); err == nil {
+		commands = append(commands, d.Curl)
+	} else {
+		t.Log("no curl here: the curl command is not run")
+	}
+	for _, c := range commands {
+		sh := exec.Command("sh", "-c", c)
+		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		if out, err := sh.CombinedOutput(); err != nil {
+			t.Fatalf("%s\n%v\n%s", c, err, out)
+		}
+	}
+	out := stop()
+	recs := readRecords(t, "capture.jsonl")
+	if len(recs) != 1+len(commands) {
+		t.Fatalf("%d records, want %d\n%s", len(recs), 1+len(commands), out)
+	}
+	for i, r := range recs {
+		b, _ := r.Bytes()
+		if string(b) != body || r.Verdict != "valid" || r.Target != "/things?a=1&b=2" {
+			t.Errorf("record %d: verdict %s, target %s, body %q", i+1, r.Verdict, r.Target, b)
+		}
+	}
+}
+
+// readRecords reads a file of message records.
+func readRecords(t *testing.T, path string) []record.MessageRecord {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []record.MessageRecord
+	for line := range strings.Lines(string(b)) {
+		var r record.MessageRecord
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
