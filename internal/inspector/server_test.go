@@ -285,9 +285,33 @@ func TestEventsLiveAndMissed(t *testing.T) {
 	}
 	store.Add(rec(pack))
 	ev := readEvents(t, r, 1)
-	var s Summary
-	if err := json.Unmarshal([]byte(ev[0].data), &s); err != nil || ev[0].name != "message" || ev[0].id != "1" || s.ID != 1 || s.Verdict != "valid" {
+	var batch Batch
+	var first Summary
+	if err := json.Unmarshal([]byte(ev[0].data), &batch); err != nil || ev[0].name != "messages" || ev[0].id != "1" || len(batch.Messages) != 1 {
 		t.Fatalf("event %+v (%v)", ev[0], err)
+	}
+	if json.Unmarshal(batch.Messages[0], &first); first.ID != 1 || first.Verdict != "valid" || batch.Total != 1 {
+		t.Fatalf("batch %+v, first %+v", batch, first)
+	}
+
+	// Arrivals faster than a window come in one batch, the newest maxBatch of them; the rest are
+	// counted as skipped.
+	const burst = 2500
+	for range burst {
+		store.Add(rec(pack))
+	}
+	got, skipped := 0, int64(0)
+	for got+int(skipped) < burst {
+		e := readEvents(t, r, 1)[0]
+		var b Batch
+		if err := json.Unmarshal([]byte(e.data), &b); err != nil {
+			t.Fatal(err)
+		}
+		got += len(b.Messages)
+		skipped += b.Skipped + b.Missed // missed too, when this machine made the writer slow
+	}
+	if got > 2*maxBatch || skipped == 0 {
+		t.Fatalf("a burst of %d came as %d live and %d skipped", burst, got, skipped)
 	}
 
 	// A stream that does not read: the store goes on without waiting, and the stream is told
@@ -299,27 +323,30 @@ func TestEventsLiveAndMissed(t *testing.T) {
 	defer stuck.Body.Close()
 	sr := bufio.NewReaderSize(stuck.Body, 64)
 	readEvents(t, sr, 1)
-	big := strings.Repeat("x", 64<<10) // fills the socket buffers quickly
-	const n = 3000
-	for range n {
-		store.Add(rec(`[{"bn":"urn:dev:DEVEUI:0000000000000001:","n":"` + big[:100] + `","v":1}]`))
-	}
-	missed, messages := int64(0), 0
-	for missed+int64(messages) < n {
-		e := readEvents(t, sr, 1)[0]
-		switch e.name {
-		case "missed":
-			var m struct{ Missed int64 }
-			json.Unmarshal([]byte(e.data), &m)
-			missed += m.Missed
-		case "message":
-			messages++
+	const n = 30000
+	for i := range n {
+		store.Add(rec(pack))
+		if i%1000 == 0 {
+			time.Sleep(window / 4) // batches go while the reader's socket fills
 		}
 	}
-	if missed == 0 || messages < subscriberBuffer {
-		t.Fatalf("missed %d, got %d live", missed, messages)
+	var missed int64
+	skipped = 0
+	seen := 0
+	for seen+int(missed+skipped) < n {
+		e := readEvents(t, sr, 1)[0]
+		var b Batch
+		if err := json.Unmarshal([]byte(e.data), &b); err != nil {
+			t.Fatal(err)
+		}
+		seen += len(b.Messages)
+		missed += b.Missed
+		skipped += b.Skipped
 	}
-	t.Logf("a stuck stream got %d of %d live and was told it missed %d", messages, n, missed)
+	if missed == 0 {
+		t.Fatalf("a stuck stream was told of no miss: %d live, %d skipped of %d", seen, skipped, n)
+	}
+	t.Logf("a stuck stream got %d of %d live, and was told it missed %d and skipped %d", seen, n, missed, skipped)
 }
 
 // TestVendoredUPlot: the charting library is uPlot 1.6.32 as the npm registry gives it.

@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"encoding/json"
 	"sync"
 	"sync/atomic"
 
@@ -29,7 +30,10 @@ type Arrival struct {
 // View returns what the page shows of the arrival, made once, on first use, by whoever asks
 // first: never on the endpoint's path.
 func (a *Arrival) View() *View {
-	a.once.Do(func() { a.view = newView(a.ID, &a.Record) })
+	a.once.Do(func() {
+		a.view = newView(a.ID, &a.Record)
+		a.view.summaryJSON, _ = json.Marshal(&a.view.Summary)
+	})
 	return a.view
 }
 
@@ -39,7 +43,9 @@ type Store struct {
 	keep, keepBytes int
 
 	mu    sync.Mutex
-	items []*Arrival // oldest first
+	ring  []*Arrival // the kept arrivals: n of them, the oldest at head
+	head  int
+	n     int
 	bytes int
 	total int64
 	subs  map[*subscriber]struct{}
@@ -60,7 +66,18 @@ func NewStore(keep, keepBytes int) *Store {
 	if keepBytes <= 0 {
 		keepBytes = DefaultKeepBytes
 	}
-	return &Store{keep: keep, keepBytes: keepBytes, subs: map[*subscriber]struct{}{}}
+	return &Store{keep: keep, keepBytes: keepBytes, ring: make([]*Arrival, keep), subs: map[*subscriber]struct{}{}}
+}
+
+// at returns the i-th kept arrival, oldest first.
+func (s *Store) at(i int) *Arrival { return s.ring[(s.head+i)%len(s.ring)] }
+
+// dropOldest lets the oldest kept arrival go.
+func (s *Store) dropOldest() {
+	s.bytes -= size(&s.ring[s.head].Record)
+	s.ring[s.head] = nil
+	s.head = (s.head + 1) % len(s.ring)
+	s.n--
 }
 
 // Add stores a record and tells the subscribers; it never blocks on them.
@@ -69,15 +86,14 @@ func (s *Store) Add(rec record.MessageRecord) *Arrival {
 	defer s.mu.Unlock()
 	s.total++
 	a := &Arrival{ID: s.total, Record: rec}
-	s.items = append(s.items, a)
-	s.bytes += size(&rec)
-	drop := 0
-	for len(s.items)-drop > s.keep || (s.bytes > s.keepBytes && len(s.items)-drop > 1) {
-		s.bytes -= size(&s.items[drop].Record)
-		drop++
+	if s.n == len(s.ring) {
+		s.dropOldest()
 	}
-	if drop > 0 {
-		s.items = append(s.items[:0:0], s.items[drop:]...)
+	s.ring[(s.head+s.n)%len(s.ring)] = a
+	s.n++
+	s.bytes += size(&rec)
+	for s.bytes > s.keepBytes && s.n > 1 {
+		s.dropOldest()
 	}
 	for sub := range s.subs {
 		select {
@@ -121,14 +137,14 @@ func (s *Store) Total() int64 {
 func (s *Store) Get(id int64) (*Arrival, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.items) == 0 {
+	if s.n == 0 {
 		return nil, false
 	}
-	i := id - s.items[0].ID
-	if i < 0 || i >= int64(len(s.items)) {
+	i := id - s.at(0).ID
+	if i < 0 || i >= int64(s.n) {
 		return nil, false
 	}
-	return s.items[i], true
+	return s.at(int(i)), true
 }
 
 // Newest returns up to limit kept arrivals numbered above after, newest first.
@@ -136,11 +152,12 @@ func (s *Store) Newest(after int64, limit int) []*Arrival {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []*Arrival
-	for i := len(s.items) - 1; i >= 0 && len(out) < limit; i-- {
-		if s.items[i].ID <= after {
+	for i := s.n - 1; i >= 0 && len(out) < limit; i-- {
+		a := s.at(i)
+		if a.ID <= after {
 			break
 		}
-		out = append(out, s.items[i])
+		out = append(out, a)
 	}
 	return out
 }
@@ -149,7 +166,18 @@ func (s *Store) Newest(after int64, limit int) []*Arrival {
 func (s *Store) All() []*Arrival {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]*Arrival(nil), s.items...)
+	out := make([]*Arrival, s.n)
+	for i := range out {
+		out[i] = s.at(i)
+	}
+	return out
+}
+
+// Kept is the number of arrivals the store still has.
+func (s *Store) Kept() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
 }
 
 func (s *Store) subscribe() *subscriber {

@@ -31,9 +31,10 @@ type Summary struct {
 	Points   []Point `json:"points"`            // the pack's numeric measurements, for the charts
 }
 
-// Point is one numeric measurement: name (without the base name), unit, time (Unix seconds) and
-// value.
+// Point is one numeric measurement: the arrival it came in, name (without the base name), unit,
+// time (Unix seconds) and value.
 type Point struct {
+	ID   int64   `json:"id"` // the arrival's
 	Name string  `json:"name"`
 	Unit string  `json:"unit,omitempty"`
 	T    float64 `json:"t"`
@@ -65,6 +66,8 @@ type View struct {
 	SenMLError string                 `json:"senml_error,omitempty"`
 	Findings   []string               `json:"findings"`
 	Attempts   []record.AttemptRecord `json:"attempts,omitempty"`
+
+	summaryJSON []byte // the summary as the live stream sends it, encoded once
 }
 
 func newView(id int64, rec *record.MessageRecord) *View {
@@ -131,7 +134,7 @@ func newView(id int64, rec *record.MessageRecord) *View {
 	for _, m := range ms {
 		v.Rows = append(v.Rows, row(m))
 		if m.Kind == senml.Number && !math.IsInf(m.Number, 0) && !math.IsNaN(m.Number) {
-			v.Points = append(v.Points, Point{Name: m.Name, Unit: m.Unit, T: float64(m.Time.UnixNano()) / 1e9, V: m.Number})
+			v.Points = append(v.Points, Point{ID: id, Name: m.Name, Unit: m.Unit, T: float64(m.Time.UnixNano()) / 1e9, V: m.Number})
 		}
 	}
 	return v

@@ -9,9 +9,8 @@
   const $ = (id) => document.getElementById(id);
   const list = $("list");
   let total = 0, selected = 0;
-  const inPage = new Map(); // id → li
   const devices = new Set();
-  let chart = { device: "", series: new Map(), through: 0, pending: null };
+  let chart = { device: "", series: new Map(), through: 0, pending: null, plotted: new Set() };
 
   function el(tag, props, ...children) {
     const e = document.createElement(tag);
@@ -29,12 +28,19 @@
   const answerWords = (s) => s.dropped ? "dropped" : (s.status ? String(s.status) : "no answer");
   const clock = (t) => { const d = new Date(t); return isNaN(d) ? t : d.toLocaleTimeString(undefined, { hour12: false }) + "." + String(d.getMilliseconds()).padStart(3, "0"); };
 
+  // The list holds the newest keepInPage arrivals and draws only the rows on screen (plus a few
+  // either side), so that it costs the same however fast arrivals come.
+  const rowHeight = 46; // px, as app.css sets it
+  let rows = []; // summaries, newest first
+  const byID = new Map();
+  let shown = []; // the rows that pass the filters
+  let renderQueued = false;
+  const viewport = $("viewport");
+
   function setTotal(n) {
     total = Math.max(total, n);
     $("count").textContent = total.toLocaleString() + (total === 1 ? " arrival" : " arrivals");
     $("count").dataset.total = String(total);
-    const inPage = list.children.length;
-    $("shown").textContent = inPage < total ? "showing the newest " + inPage.toLocaleString() + " of " + total.toLocaleString() : "";
   }
 
   function item(s) {
@@ -42,49 +48,68 @@
       el("span", { class: "verdict-" + s.verdict, text: verdictWords[s.verdict] || s.verdict }),
       el("span", { class: "answer", text: "→ " + answerWords(s) }),
       el("span", { class: "time", text: clock(s.time) }),
-      el("span", { class: "meta", text: [s.method + " " + s.target, s.device || "no device", s.plug_uuid ? "plug " + s.plug_uuid : "no plug UUID",
+      el("span", { class: "meta", text: [s.device || "no device", s.method + " " + s.target, s.plug_uuid ? "plug " + s.plug_uuid : "no plug UUID",
         s.layout, s.records + (s.records === 1 ? " record" : " records"), s.size + " bytes"].concat(s.outcome ? [s.outcome] : []).join(" · ") }));
+    if (s.id === selected) li.classList.add("selected");
     li.addEventListener("click", () => show(s.id));
     return li;
   }
 
-  // add puts an arrival in the list, newest first, wherever its number puts it (a catch-up brings
-  // older ones after newer live ones), keeping the newest keepInPage.
-  function add(s) {
-    if (inPage.has(s.id)) return;
-    const li = item(s);
-    filterOne(li);
-    let before = list.firstElementChild;
-    while (before && Number(before.dataset.id) > s.id) before = before.nextElementSibling;
-    list.insertBefore(li, before);
-    inPage.set(s.id, li);
-    while (list.children.length > keepInPage) {
-      const last = list.lastElementChild;
-      inPage.delete(Number(last.dataset.id));
-      last.remove();
+  // add takes arrivals in any order (a catch-up brings older ones after newer live ones).
+  function add(batch) {
+    const fresh = batch.filter((s) => !byID.has(s.id));
+    if (!fresh.length) return;
+    for (const s of fresh) {
+      byID.set(s.id, s);
+      noteDevice(s);
     }
+    fresh.sort((x, y) => y.id - x.id);
+    rows = rows.length && fresh[fresh.length - 1].id > rows[0].id ? fresh.concat(rows) : fresh.concat(rows).sort((x, y) => y.id - x.id);
+    for (const s of rows.splice(keepInPage)) byID.delete(s.id);
+    if (chart.device) {
+      const mine = fresh.filter((s) => s.device === chart.device && byID.has(s.id));
+      if (chart.pending) chart.pending.push(...mine);
+      else for (const s of mine) plot(chart, s.points || []);
+    }
+    setTotal(fresh[0].id);
+    queueRender();
+  }
+
+  function noteDevice(s) {
     if (s.device && !devices.has(s.device)) {
       devices.add(s.device);
       $("filter-device").append(el("option", { value: s.device, text: s.device }));
       $("chart-device").append(el("option", { value: s.device, text: s.device }));
     }
-    if (s.device === chart.device) {
-      if (chart.pending) chart.pending.push(s);
-      else if (s.id > chart.through) plot(chart, s.points || []);
+  }
+
+  function queueRender() {
+    if (!renderQueued) {
+      renderQueued = true;
+      setTimeout(render, 50);
     }
-    setTotal(s.id);
   }
 
-  function filterOne(li) {
+  function render() {
+    renderQueued = false;
     const d = $("filter-device").value, v = $("filter-verdict").value, st = $("filter-status").value.trim();
-    li.hidden = (d && li.dataset.device !== d) || (v && li.dataset.verdict !== v) || (st && !li.dataset.status.startsWith(st));
+    shown = rows.filter((s) => (!d || s.device === d) && (!v || s.verdict === v) &&
+      (!st || (s.dropped ? "dropped" : String(s.status || "")).startsWith(st)));
+    const first = Math.max(0, Math.floor(viewport.scrollTop / rowHeight) - 5);
+    const count = Math.ceil(viewport.clientHeight / rowHeight) + 10;
+    list.style.height = shown.length * rowHeight + "px";
+    list.style.paddingTop = first * rowHeight + "px";
+    list.replaceChildren(...shown.slice(first, first + count).map(item));
+    const filtered = d || v || st;
+    $("shown").textContent = (rows.length < total ? "the newest " + rows.length.toLocaleString() + " of " + total.toLocaleString() + " arrivals" : "") +
+      (filtered ? (rows.length < total ? "; " : "") + shown.length.toLocaleString() + " match the filters" : "");
   }
-  function filterAll() { for (const li of list.children) filterOne(li); }
-  for (const id of ["filter-device", "filter-verdict"]) $(id).addEventListener("change", filterAll);
-  $("filter-status").addEventListener("input", filterAll);
+  viewport.addEventListener("scroll", queueRender);
+  for (const id of ["filter-device", "filter-verdict"]) $(id).addEventListener("change", render);
+  $("filter-status").addEventListener("input", render);
 
-  // catchUp merges the newest arrivals into the list: after a reconnection, or when the live
-  // stream fell behind. One at a time; a call during one runs once more after it.
+  // catchUp merges the newest arrivals into the list after a (re)connection. One at a time; a
+  // call during one runs once more after it.
   let catching = null, again = false;
   async function catchUp() {
     if (catching) { again = true; return catching; }
@@ -95,7 +120,7 @@
         if (!r.ok) break;
         const l = await r.json();
         setTotal(l.total);
-        l.messages.reverse().forEach(add);
+        add(l.messages);
       } while (again);
     })();
     try { await catching; } finally { catching = null; }
@@ -148,8 +173,12 @@
   }
 
   // Charts: one per numeric measurement of the chosen device, time on x.
+  // plot adds points to the chosen device's charts; an arrival's points count once, however
+  // they came (the first fetch, live, a catch-up).
   function plot(c, points) {
     if (c !== chart) return; // another device was chosen meanwhile
+    points = points.filter((p) => !c.plotted.has(p.id));
+    for (const p of points) c.plotted.add(p.id);
     for (const p of points) {
       let s = chart.series.get(p.name);
       if (!s) {
@@ -184,17 +213,31 @@
       s.box.dataset.points = String(s.xs.length);
     }
   }
+  // chartCatchUp fetches the points of arrivals the live stream left out, at most once a second.
+  async function chartCatchUp(c) {
+    if (c.catching) return;
+    c.catching = true;
+    setTimeout(async () => {
+      const r = await fetch("/api/points?device=" + encodeURIComponent(c.device) + "&after=" + c.through);
+      c.catching = false;
+      if (!r.ok || c !== chart) return;
+      const p = await r.json();
+      c.through = Math.max(c.through, p.through);
+      plot(c, p.points);
+    }, 1000);
+  }
+
   $("chart-device").addEventListener("change", async () => {
     for (const s of chart.series.values()) if (s.u) s.u.destroy();
     $("chart-area").replaceChildren();
-    const c = chart = { device: $("chart-device").value, series: new Map(), through: 0, pending: [] };
+    const c = chart = { device: $("chart-device").value, series: new Map(), through: 0, pending: [], plotted: new Set() };
     if (!c.device) return;
     const r = await fetch("/api/points?device=" + encodeURIComponent(c.device));
     const p = r.ok ? await r.json() : { through: 0, points: [] };
     if (chart !== c) return; // another device was chosen meanwhile
     c.through = p.through;
     plot(c, p.points);
-    for (const s of c.pending) if (s.id > c.through) plot(c, s.points || []);
+    for (const s of c.pending) plot(c, s.points || []);
     c.pending = null;
   });
 
@@ -228,14 +271,17 @@
       setTotal(JSON.parse(e.data).total);
       await catchUp();
     });
-    es.addEventListener("message", (e) => add(JSON.parse(e.data)));
-    es.addEventListener("missed", async (e) => {
-      const n = JSON.parse(e.data).missed;
-      const m = $("missed");
-      m.dataset.missed = String(Number(m.dataset.missed || 0) + n);
-      m.textContent = m.dataset.missed + " arrivals came faster than this page could follow; they are fetched, not shown live";
-      m.hidden = false;
-      await catchUp();
+    es.addEventListener("messages", (e) => {
+      const b = JSON.parse(e.data);
+      add(b.messages);
+      setTotal(b.total);
+      if (b.missed) {
+        const m = $("missed");
+        m.dataset.missed = String(Number(m.dataset.missed || 0) + b.missed);
+        m.textContent = Number(m.dataset.missed).toLocaleString() + " arrivals came while this page could not keep up: not shown live (the newest are)";
+        m.hidden = false;
+      }
+      if ((b.missed || b.skipped) && chart.device && !chart.pending) chartCatchUp(chart);
     });
     es.addEventListener("answer", (e) => showAnswer(JSON.parse(e.data)));
     es.onerror = () => { $("live").textContent = "disconnected, retrying…"; $("live").className = "off"; };
