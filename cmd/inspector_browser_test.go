@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -332,4 +333,46 @@ func readRecords(t *testing.T, path string) []record.MessageRecord {
 		out = append(out, r)
 	}
 	return out
+}
+
+// TestInspectorTenThousandArrivals: after 10,000 arrivals the page counts them all, holds the
+// newest 1,000, draws only the rows on screen, and still answers a click and a filter.
+func TestInspectorTenThousandArrivals(t *testing.T) {
+	ctx := browser(t)
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile("secret", []byte("Kp7#ThingsTestSecret:2024/abcXYZ!"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	defer stop()
+	if err := chromedp.Do(ctx, chromedp.Navigate(strings.TrimSpace(waitFile(t, "ui")))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "that it is live", `document.querySelector("#live").textContent === "live"`)
+	code, out := thingsim(t, "send", "--url", strings.TrimSpace(url)+"/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
+		"--count", "10000", "--concurrency", "32", "--devices", "50", "--message-lines", "none")
+	if code != 0 {
+		t.Fatalf("send: exit %d\n%s", code, out)
+	}
+	waitFor(t, ctx, "10,000 arrivals counted", `document.querySelector("#count").dataset.total === "10000"`)
+	waitFor(t, ctx, "the newest on top", `(li => li !== null && li.dataset.id === "10000")(document.querySelector("#list li"))`)
+	if shown := eval[string](t, ctx, `document.querySelector("#shown").textContent`); shown != "the newest 1,000 of 10,000 arrivals" {
+		t.Errorf("the page says %q", shown)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll("#list li").length`); n < 5 || n > 60 {
+		t.Errorf("%d rows drawn: the list should draw the rows on screen, not all 1,000", n)
+	}
+	// Scrolled to the end, the list draws the oldest it holds.
+	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(v => { v.scrollTop = v.scrollHeight; })(document.querySelector("#viewport"))`))
+	waitFor(t, ctx, "the oldest row held, at the end of the list", `Array.from(document.querySelectorAll("#list li")).some(li => li.dataset.id === "9001")`)
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#list li[data-id="9001"]`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the detail of a row clicked", `document.querySelector("#detail h2") !== null && document.querySelector("#detail h2").textContent.startsWith("#9001 ")`)
+	device := eval[string](t, ctx, `document.querySelector('#list li[data-id="9001"]').dataset.device`)
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#filter-device"), device)); err != nil {
+		t.Fatal(err)
+	}
+	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#filter-device").dispatchEvent(new Event("change")), undefined`))
+	waitFor(t, ctx, "only the device's rows", `(lis => lis.length > 0 && lis.every(li => li.dataset.device === `+strconv.Quote(device)+`))(Array.from(document.querySelectorAll("#list li")))`)
 }
