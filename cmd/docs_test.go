@@ -312,3 +312,31 @@ func checkSample(t *testing.T, doc, name, sample string, exact bool) {
 		t.Error(err)
 	}
 }
+
+// TestDocsInspectorSample: the answer of the inspector's GET /api/messages in docs/reference.md.
+func TestDocsInspectorSample(t *testing.T) {
+	t.Chdir(t.TempDir())
+	writeFile(t, ".", "secret", "Kp7#ThingsTestSecret:2024/abcXYZ!")
+	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	defer stop()
+	var out bytes.Buffer
+	if code := Run(t.Context(), &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out, ColorMode: "never"},
+		[]string{"send", "--url", url + "/thingsdata", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret", "--count", "1", "--now", "1767323045"}); code != 0 {
+		t.Fatalf("send: exit %d\n%s", code, &out)
+	}
+	ui := strings.TrimSpace(waitFile(t, "ui"))
+	resp, err := http.Get(ui + "api/messages")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, body, "", "  "); err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if !strings.Contains(pretty.String(), `"verdict": "valid"`) {
+		t.Fatalf("no valid arrival:\n%s", &pretty)
+	}
+	checkSample(t, "reference.md", "inspector-api-sample", "```\n$ curl -s "+ui+"api/messages\n"+pretty.String()+"```\n", false)
+}
