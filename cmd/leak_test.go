@@ -87,7 +87,8 @@ func TestNoCredentialLeaks(t *testing.T) {
 
 	// The reference receiver, capturing, stopped at the end.
 	recvURL, stopReceiver := startReceive(t, filepath.Join(dir, "url"), "--secret-file", secret, "--capture", filepath.Join(dir, "capture.jsonl"),
-		"--ca-out", filepath.Join(dir, "ca.pem"), "--redact-header", "X-Key", "--respond", "500,200")
+		"--ca-out", filepath.Join(dir, "ca.pem"), "--redact-header", "X-Key", "--respond", "500,200",
+		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", filepath.Join(dir, "ui-url"))
 	recvCA := filepath.Join(dir, "ca.pem")
 
 	outputs := map[string]string{}
@@ -122,6 +123,29 @@ func TestNoCredentialLeaks(t *testing.T) {
 		"--secret-file", secret, "--relax")
 	run("secret on the command line", "", "send", "--url", recvURL+"/things", "--secret", leakSecret, "--dry-run", "--relax")
 
+	// Everything the inspector page and its API give of what the receiver got.
+	ui := strings.TrimSpace(waitFile(t, filepath.Join(dir, "ui-url")))
+	fetch := func(path string) string {
+		resp, err := http.Get(ui + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		outputs["inspector "+path] = string(b)
+		return string(b)
+	}
+	fetch("")
+	fetch("api/answer")
+	var list struct{ Messages []struct{ ID int64 } }
+	json.Unmarshal([]byte(fetch("api/messages?limit=10000")), &list)
+	if len(list.Messages) == 0 {
+		t.Error("the inspector shows no message")
+	}
+	for _, m := range list.Messages {
+		fetch(fmt.Sprintf("api/messages/%d", m.ID))
+		fetch(fmt.Sprintf("api/messages/%d/record", m.ID))
+	}
 	outputs["receive output"] = stopReceiver()
 
 	// The files written: captures, dead letters, JUnit, latency; not the credential files given.
