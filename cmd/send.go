@@ -103,7 +103,8 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		o.count = -1 // until the duration is over
 	}
 	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
-		// Enough workers for answers of up to 50ms at the rate; slower ones queue, and the wait counts.
+		// A bound of enough workers for answers of up to 50ms at the rate (the engine starts few and
+		// grows them with the load); slower answers queue, and the wait counts.
 		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/20)), 1024)
 	}
 	if o.payload != "" && o.payloads != "" {

@@ -79,32 +79,77 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	}
 	c := claims[M]{feed: e.Feed, schedule: schedule, start: start, duration: e.Duration, clock: clock}
 	var wg sync.WaitGroup
-	for w := range max(e.Concurrency, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sleeper := clock.Sleeper()
-			defer sleeper.Stop()
-			for ctx.Err() == nil {
-				cl, ok := c.next()
-				if !ok {
-					return
-				}
-				if schedule != nil && !sleeper.Until(ctx, cl.intended) || ctx.Err() != nil {
-					// After the run's end no message starts; those in flight finish within Grace.
-					c.giveBack(cl)
-					return
-				}
-				begin := clock.Now()
-				r := e.Deliver(deliverCtx, cl.m)
-				end := clock.Now()
-				latency := end.Sub(begin)
-				if schedule != nil {
-					latency = end.Sub(cl.intended)
-				}
-				e.Done(w, cl.m, r, latency)
+	// In a closed loop every worker starts at once: Concurrency is what is in flight. In an open
+	// loop Concurrency is a bound: the workers start few, and one more whenever the last one free
+	// starts a delivery, so that one always waits for the next message's time. What is in flight
+	// then follows rate × latency, instead of opening Concurrency connections to an endpoint that
+	// needs few.
+	limit := max(e.Concurrency, 1)
+	var mu sync.Mutex
+	running, free := 0, 0
+	var ids []int // the numbers of workers that ended, for the next to start
+	var startWorker func()
+	worker := func(w int) {
+		defer wg.Done()
+		defer func() { mu.Lock(); free--; running--; ids = append(ids, w); mu.Unlock() }()
+		sleeper := clock.Sleeper()
+		defer sleeper.Stop()
+		for ctx.Err() == nil {
+			cl, ok := c.next()
+			if !ok {
+				return
 			}
-		}()
+			if schedule != nil && !sleeper.Until(ctx, cl.intended) || ctx.Err() != nil {
+				// After the run's end no message starts; those in flight finish within Grace.
+				c.giveBack(cl)
+				return
+			}
+			mu.Lock()
+			free--
+			last := free == 0
+			mu.Unlock()
+			if last && schedule != nil {
+				startWorker()
+			}
+			begin := clock.Now()
+			r := e.Deliver(deliverCtx, cl.m)
+			end := clock.Now()
+			latency := end.Sub(begin)
+			if schedule != nil {
+				latency = end.Sub(cl.intended)
+			}
+			e.Done(w, cl.m, r, latency)
+			mu.Lock()
+			free++
+			// In an open loop a worker with two others free is not needed: it ends.
+			surplus := schedule != nil && free > 2 && running > openLoopStart
+			mu.Unlock()
+			if surplus {
+				return
+			}
+		}
+	}
+	startWorker = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if running == limit {
+			return
+		}
+		w := running
+		if n := len(ids); n > 0 {
+			w, ids = ids[n-1], ids[:n-1]
+		}
+		wg.Add(1)
+		go worker(w)
+		running++
+		free++
+	}
+	initial := limit
+	if schedule != nil {
+		initial = min(limit, openLoopStart)
+	}
+	for range initial {
+		startWorker()
 	}
 	wg.Wait()
 	sort.Slice(c.unsent, func(a, b int) bool { return c.unsent[a].k > c.unsent[b].k })
@@ -113,6 +158,9 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	}
 	return c.err
 }
+
+// openLoopStart is how many workers an open loop starts with.
+const openLoopStart = 4
 
 // claim is a message a worker took from the feed: the k-th of the run, meant to leave at intended.
 type claim[M any] struct {
