@@ -102,6 +102,31 @@ func post(t *testing.T, url, caFile, body, token string, headers ...string) int 
 	return resp.StatusCode
 }
 
+// testSecret is the shared secret of the inspector's tests.
+const testSecret = "Kp7#ThingsTestSecret:2024/abcXYZ!"
+
+// startInspecting writes testSecret to secretFile in the test's folder and runs receive with it,
+// its throwaway CA in ca.pem and the inspector on a free port, with args. It returns the endpoint's
+// URL, the page's and stop.
+func startInspecting(t *testing.T, secretFile string, args ...string) (endpoint, ui string, stop func() string) {
+	t.Helper()
+	if err := os.WriteFile(secretFile, []byte(testSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	endpoint, stop = startReceive(t, "url", append([]string{"--secret-file", secretFile, "--ca-out", "ca.pem",
+		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui"}, args...)...)
+	return strings.TrimSpace(endpoint), strings.TrimSpace(waitFile(t, "ui")), stop
+}
+
+// openPage opens the page in the browser and waits until it follows the arrivals live.
+func openPage(t *testing.T, ctx context.Context, ui string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(ui)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "that it is live", `document.querySelector("#live").textContent === "live"`)
+}
+
 // TestInspectorInTheBrowser drives receive --ui's page in Chromium: what send sends appears live
 // with its verdict, a forged message shows invalid with its cause, markup in a body, a header and
 // a device name shows as text and runs nothing, the chart draws a device's points, and a script
@@ -109,19 +134,10 @@ func post(t *testing.T, url, caFile, body, token string, headers ...string) int 
 func TestInspectorInTheBrowser(t *testing.T) {
 	ctx := browser(t)
 	t.Chdir(t.TempDir())
-	secret := "Kp7#ThingsTestSecret:2024/abcXYZ!"
-	if err := os.WriteFile("secret", []byte(secret), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl",
-		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	secret := testSecret
+	url, ui, stop := startInspecting(t, "secret", "--capture", "capture.jsonl")
 	defer stop()
-	url = strings.TrimSpace(url)
-	ui := strings.TrimSpace(waitFile(t, "ui"))
-	if err := chromedp.Do(ctx, chromedp.Navigate(ui)); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "that it is live", `document.querySelector("#live").textContent === "live"`)
+	openPage(t, ctx, ui)
 
 	send := func(args ...string) (int, string) {
 		return thingsim(t, append([]string{"send", "--url", url + "/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
@@ -227,7 +243,7 @@ func TestInspectorInTheBrowser(t *testing.T) {
 func TestInspectInTheBrowser(t *testing.T) {
 	ctx := browser(t)
 	t.Chdir(t.TempDir())
-	if err := os.WriteFile("secret", []byte("Kp7#ThingsTestSecret:2024/abcXYZ!"), 0o600); err != nil {
+	if err := os.WriteFile("secret", []byte(testSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl", "--respond", "200,200,200,200,500")
@@ -269,14 +285,8 @@ func TestInspectInTheBrowser(t *testing.T) {
 func TestInspectorCommandsSendItAgain(t *testing.T) {
 	bin := buildBinary(t)
 	t.Chdir(t.TempDir())
-	secret := "Kp7#ThingsTestSecret:2024/abcXYZ!"
-	if err := os.WriteFile("my secret", []byte(secret), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	url, stop := startReceive(t, "url", "--secret-file", "my secret", "--ca-out", "ca.pem", "--capture", "capture.jsonl",
-		"--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
-	url = strings.TrimSpace(url)
-	ui := strings.TrimSpace(waitFile(t, "ui"))
+	secret := testSecret
+	url, ui, stop := startInspecting(t, "my secret", "--capture", "capture.jsonl")
 	body := "[{\"bn\":\"urn:dev:DEVEUI:00000000000000AB:\",\"bt\":1.7E9},\n {\"n\":\"note\",\"vs\":\"it's 'quoted' $HOME `x` \\\\ é\"}]"
 	if code := post(t, url+"/things?a=1&b=2", "ca.pem", body, verify.Token([]byte(body), secret)); code != 200 {
 		t.Fatalf("answered %d", code)
@@ -340,16 +350,10 @@ func readRecords(t *testing.T, path string) []record.MessageRecord {
 func TestInspectorTenThousandArrivals(t *testing.T) {
 	ctx := browser(t)
 	t.Chdir(t.TempDir())
-	if err := os.WriteFile("secret", []byte("Kp7#ThingsTestSecret:2024/abcXYZ!"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	url, stop := startReceive(t, "url", "--secret-file", "secret", "--ca-out", "ca.pem", "--ui", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui")
+	url, ui, stop := startInspecting(t, "secret")
 	defer stop()
-	if err := chromedp.Do(ctx, chromedp.Navigate(strings.TrimSpace(waitFile(t, "ui")))); err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, ctx, "that it is live", `document.querySelector("#live").textContent === "live"`)
-	code, out := thingsim(t, "send", "--url", strings.TrimSpace(url)+"/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
+	openPage(t, ctx, ui)
+	code, out := thingsim(t, "send", "--url", url+"/things", "--ca-file", "ca.pem", "--relax", "--secret-file", "secret",
 		"--count", "10000", "--concurrency", "32", "--devices", "50", "--message-lines", "none")
 	if code != 0 {
 		t.Fatalf("send: exit %d\n%s", code, out)
