@@ -30,10 +30,10 @@ type uiServer struct {
 
 // serveUI listens on addr and serves h there until close. A listen address that is not loopback
 // gets a warning: anyone who can reach it sees the traffic.
-func serveUI(ios *IOStreams, flag, addr, urlOut string, h http.Handler) (*uiServer, error) {
+func serveUI(ios *IOStreams, addr, urlOut string, h http.Handler) (*uiServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, configErrorf("%s %s: %v", flag, addr, err)
+		return nil, configErrorf("--ui-listen %s: %v", addr, err)
 	}
 	if !loopback(ln.Addr()) {
 		fmt.Fprintf(ios.ErrOut, "%s the inspector listens on %s, beyond this machine: anyone who can reach it sees the traffic (bodies, tokens, headers; credentials redacted)\n",
@@ -43,7 +43,7 @@ func serveUI(ios *IOStreams, flag, addr, urlOut string, h http.Handler) (*uiServ
 	if urlOut != "" {
 		if err := os.WriteFile(urlOut, []byte(s.url+"\n"), 0o644); err != nil {
 			ln.Close()
-			return nil, configErrorf("%s-url-out: %v", flag, pathError(err))
+			return nil, configErrorf("--ui-url-out: %v", pathError(err))
 		}
 	}
 	go s.srv.Serve(ln)
@@ -81,9 +81,9 @@ files, bodies one per line, raw HTTP, HAR). Each message shows its headers, toke
 resolved SenML records and the commands that send it again; a chart per device plots its
 numeric measurements. Read-only; Ctrl-C stops.
 
-The page listens on loopback unless --listen says otherwise, over plain HTTP.`,
+The page listens on loopback unless --ui-listen says otherwise, over plain HTTP.`,
 		Example: `  thingsim inspect capture.jsonl
-  thingsim inspect --listen 127.0.0.1:0 --url-out ui-url dead.jsonl capture.jsonl`,
+  thingsim inspect --ui-listen 127.0.0.1:0 --ui-url-out ui-url dead.jsonl capture.jsonl`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.files = args
@@ -94,8 +94,8 @@ The page listens on loopback unless --listen says otherwise, over plain HTTP.`,
 		},
 	}
 	fs := c.Flags()
-	fs.StringVar(&opts.listen, "listen", defaultUIListen, "address of the page (port 0 picks a free one)")
-	fs.StringVar(&opts.urlOut, "url-out", "", "write the page's URL to `FILE` once listening (for scripts)")
+	fs.StringVar(&opts.listen, "ui-listen", defaultUIListen, "address of the page (port 0 picks a free one), as receive --ui-listen")
+	fs.StringVar(&opts.urlOut, "ui-url-out", "", "write the page's URL to `FILE` once listening (for scripts)")
 	return c
 }
 
@@ -121,7 +121,7 @@ func runInspect(ctx context.Context, opts *inspectOptions) error {
 	if err != nil {
 		return failure(err)
 	}
-	ui, err := serveUI(ios, "--listen", opts.listen, opts.urlOut, h)
+	ui, err := serveUI(ios, opts.listen, opts.urlOut, h)
 	if err != nil {
 		return err
 	}

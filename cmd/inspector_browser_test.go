@@ -260,7 +260,7 @@ func TestInspectInTheBrowser(t *testing.T) {
 	go func() {
 		var out bytes.Buffer
 		Run(ctxRun, &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &out, ColorMode: "never"},
-			[]string{"inspect", "--listen", "127.0.0.1:0", "--url-out", "ui", "capture.jsonl", "dead.jsonl"})
+			[]string{"inspect", "--ui-listen", "127.0.0.1:0", "--ui-url-out", "ui", "capture.jsonl", "dead.jsonl"})
 		done <- out.String()
 	}()
 	ui := strings.TrimSpace(waitFile(t, "ui"))

@@ -231,7 +231,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		if err != nil {
 			return failure(err)
 		}
-		ui, err := serveUI(ios, "--ui-listen", opts.uiListen, opts.uiURLOut, insp)
+		ui, err := serveUI(ios, opts.uiListen, opts.uiURLOut, insp)
 		if err != nil {
 			return err
 		}
