@@ -83,15 +83,19 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	// loop Concurrency is a bound: the workers start few, and one more whenever the last one free
 	// starts a delivery, so that one always waits for the next message's time. What is in flight
 	// then follows rate × latency, instead of opening Concurrency connections to an endpoint that
-	// needs few.
+	// needs few. A worker lets itself go when two others are free. New workers start slowly: at
+	// most maxStarting at a time, each counting until its first delivery ends or slowStart has
+	// passed, so that a burst of late messages cannot open hundreds of connections at once, each
+	// with a TLS handshake, on an endpoint already behind.
 	limit := max(e.Concurrency, 1)
 	var mu sync.Mutex
-	running, free := 0, 0
+	running, free, starting := 0, 0, 0
 	var ids []int // the numbers of workers that ended, for the next to start
 	var startWorker func()
-	worker := func(w int) {
+	worker := func(w int, started func()) {
 		defer wg.Done()
 		defer func() { mu.Lock(); free--; running--; ids = append(ids, w); mu.Unlock() }()
+		defer started()
 		sleeper := clock.Sleeper()
 		defer sleeper.Stop()
 		for ctx.Err() == nil {
@@ -114,6 +118,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			begin := clock.Now()
 			r := e.Deliver(deliverCtx, cl.m)
 			end := clock.Now()
+			started()
 			latency := end.Sub(begin)
 			if schedule != nil {
 				latency = end.Sub(cl.intended)
@@ -121,7 +126,6 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			e.Done(w, cl.m, r, latency)
 			mu.Lock()
 			free++
-			// In an open loop a worker with two others free is not needed: it ends.
 			surplus := schedule != nil && free > 2 && running > openLoopStart
 			mu.Unlock()
 			if surplus {
@@ -129,27 +133,50 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			}
 		}
 	}
-	startWorker = func() {
+	// startWorker starts a worker; slowly is for the ones an open loop adds as it goes.
+	add := func(slowly bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if running == limit {
-			return
+		if running == limit || slowly && (starting == maxStarting || running == 0) {
+			return // (no worker running: the run is over)
 		}
 		w := running
 		if n := len(ids); n > 0 {
 			w, ids = ids[n-1], ids[:n-1]
 		}
+		started := func() {}
+		if slowly {
+			starting++
+			var once sync.Once
+			// When a slot frees and no worker is free, one more starts: the one the last to start
+			// a delivery could not.
+			done := func() {
+				once.Do(func() {
+					mu.Lock()
+					starting--
+					more := free == 0
+					mu.Unlock()
+					if more {
+						startWorker()
+					}
+				})
+			}
+			t := time.AfterFunc(slowStart, done)
+			started = func() { t.Stop(); done() }
+		}
 		wg.Add(1)
-		go worker(w)
+		go worker(w, started)
 		running++
 		free++
 	}
+	startWorker = func() { add(true) }
 	initial := limit
 	if schedule != nil {
-		initial = min(limit, openLoopStart)
+		// Enough for answers of startLatency at the rate, and at least openLoopStart.
+		initial = min(limit, max(openLoopStart, int(e.Rate*startLatency.Seconds())))
 	}
 	for range initial {
-		startWorker()
+		add(false)
 	}
 	wg.Wait()
 	sort.Slice(c.unsent, func(a, b int) bool { return c.unsent[a].k > c.unsent[b].k })
@@ -159,8 +186,15 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	return c.err
 }
 
-// openLoopStart is how many workers an open loop starts with.
-const openLoopStart = 4
+// An open loop starts enough workers for answers of startLatency at the rate (openLoopStart at
+// least), and adds others at most maxStarting at a time, each counting as starting until its first
+// delivery ends or slowStart has passed.
+const (
+	openLoopStart = 4
+	startLatency  = 2 * time.Millisecond
+	maxStarting   = 4
+	slowStart     = 100 * time.Millisecond
+)
 
 // claim is a message a worker took from the feed: the k-th of the run, meant to leave at intended.
 type claim[M any] struct {

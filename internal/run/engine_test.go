@@ -355,3 +355,41 @@ func TestOpenLoopWorkersFollowTheLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenLoopStartsWorkersSlowly: when an endpoint stops answering, the messages due pile up,
+// but the workers do not jump to the bound: a few start at a time, each counting as starting until
+// its first delivery ends or a while has passed. (Each new worker may open a connection, with a TLS
+// handshake, on an endpoint that is already behind.)
+func TestOpenLoopStartsWorkersSlowly(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	e := Engine[int, struct{}]{
+		Options: Options{Concurrency: 1000, Rate: 10000, Duration: 100 * time.Millisecond},
+		Feed:    &listFeed{n: 100000},
+		Deliver: func(context.Context, int) struct{} {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return struct{}{}
+		},
+		Done: func(int, int, struct{}, time.Duration) {},
+	}
+	time.AfterFunc(slowStart/2, func() { close(release) })
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// 500 messages were due while nothing answered; the workers at the start, those that began
+	// then, and (on a slow machine) one more round of starters.
+	initial := int(10000 * startLatency.Seconds())
+	if most > initial+2*maxStarting {
+		t.Fatalf("%d in flight while the endpoint did not answer: more than %d+%d started", most, initial, 2*maxStarting)
+	}
+}
