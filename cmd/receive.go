@@ -55,10 +55,13 @@ arrived, credentials redacted, the exact body, the token's verdict, the status a
 before it answers. Replay a capture with 'thingsim replay'.
 
 TLS by default, with a throwaway CA made at start (--ca-out writes it, for send --ca-file);
-or --cert and --key; or --plain for plain HTTP. Ctrl-C prints a summary and exits 0.`,
+or --cert and --key; or --plain for plain HTTP. --ui serves the inspector page beside the
+endpoint (http://127.0.0.1:8090/): every arrival as it lands, with its verdict, body, records
+and charts, and the answer script to change live. Ctrl-C prints a summary and exits 0.`,
 		Example: `  thingsim receive --secret-file secret --ca-out ca.pem --capture capture.jsonl
   thingsim send --url https://127.0.0.1:8443/thingsdata --ca-file ca.pem --relax --secret-file secret --count 5
-  thingsim receive --secrets secrets.yaml --respond 500,500,drop,200 --reject-status 403`,
+  thingsim receive --secrets secrets.yaml --respond 500,500,drop,200 --reject-status 403
+  thingsim receive --secret-file secret --ca-out ca.pem --ui`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if runF != nil {
