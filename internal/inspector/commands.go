@@ -54,7 +54,7 @@ func (h *Handler) curlCommand(a *Arrival) string {
 	if h.cfg.CAFile != "" {
 		b.WriteString(" --cacert " + shellQuote(h.cfg.CAFile))
 	}
-	method := a.View().Method
+	method := a.Summary().Method
 	url := "https://ENDPOINT" + target(a)
 	if h.cfg.Endpoint != "" {
 		url = h.cfg.Endpoint + target(a)

@@ -136,7 +136,7 @@ func (h *Handler) messages(w http.ResponseWriter, r *http.Request) {
 	}
 	list := List{Total: h.cfg.Store.Total(), Kept: h.cfg.Store.Kept(), Messages: []*Summary{}}
 	for _, a := range h.cfg.Store.Newest(after, int(min(limit, 10000))) {
-		list.Messages = append(list.Messages, &a.View().Summary)
+		list.Messages = append(list.Messages, a.Summary())
 	}
 	writeJSON(w, list)
 }
@@ -218,7 +218,7 @@ func (h *Handler) points(w http.ResponseWriter, r *http.Request) {
 		if a.ID <= after {
 			continue
 		}
-		if v := a.View(); v.Device == device {
+		if v := a.Summary(); v.Device == device {
 			out.Points = append(out.Points, v.Points...)
 		}
 	}
@@ -367,7 +367,8 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			if len(o.arrivals) > 0 || o.missed > 0 {
 				b := Batch{Total: store.Total(), Missed: o.missed, Skipped: o.skipped, Messages: make([]json.RawMessage, len(o.arrivals))}
 				for i, a := range o.arrivals {
-					b.Messages[i] = a.View().summaryJSON
+					a.Summary()
+					b.Messages[i] = a.summaryJSON
 				}
 				var id int64
 				if len(o.arrivals) > 0 {

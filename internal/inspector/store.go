@@ -23,19 +23,24 @@ type Arrival struct {
 	ID     int64
 	Record record.MessageRecord
 
-	once sync.Once
-	view *View
+	once        sync.Once
+	summary     *Summary
+	summaryJSON []byte // as the live stream sends it
 }
 
-// View returns what the page shows of the arrival, made once, on first use, by whoever asks
+// Summary returns what the list shows of the arrival, made once, on first use, by whoever asks
 // first: never on the endpoint's path.
-func (a *Arrival) View() *View {
+func (a *Arrival) Summary() *Summary {
 	a.once.Do(func() {
-		a.view = newView(a.ID, &a.Record)
-		a.view.summaryJSON, _ = json.Marshal(&a.view.Summary)
+		a.summary = &newView(a.ID, &a.Record, false).Summary
+		a.summaryJSON, _ = json.Marshal(a.summary)
 	})
-	return a.view
+	return a.summary
 }
+
+// View returns everything the page shows of the arrival. It is made anew each time, for one
+// arrival looked at, and not kept: the store keeps bodies, not their pretty forms.
+func (a *Arrival) View() *View { return newView(a.ID, &a.Record, true) }
 
 // Store keeps the newest arrivals and tells live subscribers of each one without ever waiting
 // for them: a subscriber that falls behind misses arrivals, and is told how many.

@@ -66,11 +66,10 @@ type View struct {
 	SenMLError string                 `json:"senml_error,omitempty"`
 	Findings   []string               `json:"findings"`
 	Attempts   []record.AttemptRecord `json:"attempts,omitempty"`
-
-	summaryJSON []byte // the summary as the live stream sends it, encoded once
 }
 
-func newView(id int64, rec *record.MessageRecord) *View {
+// newView makes the view of a record; without full, only its summary (no pretty body, no rows).
+func newView(id int64, rec *record.MessageRecord, full bool) *View {
 	v := &View{
 		Summary: Summary{
 			ID: id, Time: rec.Time, Method: rec.Method, Target: rec.Target, Device: rec.Device,
@@ -119,7 +118,7 @@ func newView(id int64, rec *record.MessageRecord) *View {
 		}
 	}
 	var indented bytes.Buffer
-	if json.Valid(body) && json.Indent(&indented, body, "", "  ") == nil {
+	if full && json.Valid(body) && json.Indent(&indented, body, "", "  ") == nil {
 		v.Pretty = indented.String()
 	}
 	at := time.Now()
@@ -132,7 +131,9 @@ func newView(id int64, rec *record.MessageRecord) *View {
 		return v
 	}
 	for _, m := range ms {
-		v.Rows = append(v.Rows, row(m))
+		if full {
+			v.Rows = append(v.Rows, row(m))
+		}
 		if m.Kind == senml.Number && !math.IsInf(m.Number, 0) && !math.IsNaN(m.Number) {
 			v.Points = append(v.Points, Point{ID: id, Name: m.Name, Unit: m.Unit, T: float64(m.Time.UnixNano()) / 1e9, V: m.Number})
 		}

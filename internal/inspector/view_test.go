@@ -22,6 +22,9 @@ func FuzzView(f *testing.F) {
 		r.SetBody(body)
 		a := h.cfg.Store.Add(r)
 		v := a.View()
+		if s := a.Summary(); s.Device != v.Device || s.Layout != v.Layout || len(s.Points) != len(v.Points) {
+			t.Fatalf("summary %+v and view %+v differ", s, v.Summary)
+		}
 		if _, err := json.Marshal(Detail{View: v, Replay: h.replayCommand(a), Curl: h.curlCommand(a)}); err != nil {
 			t.Fatal(err)
 		}
