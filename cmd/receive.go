@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -229,7 +228,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	}
 	if opts.ui {
 		insp, err := inspector.NewHandler(inspector.Config{Store: store, Title: "receive on " + srv.URL() + "/",
-			Endpoint: srv.URL(), CAFile: opts.caOut, SecretFlag: opts.secretFlagText(),
+			Endpoint: srv.URL(), CAFile: opts.caOut, SecretFile: opts.secret.file, SecretEnv: opts.secret.env,
 			Answer: h.Answer, SetAnswer: h.SetAnswer, Status: opts.status})
 		if err != nil {
 			return failure(err)
@@ -273,26 +272,6 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		return failure(err)
 	}
 	return nil
-}
-
-// secretFlagText is the flag that names receive's secret, for the commands the inspector copies:
-// a file's path or a variable's name, never the secret.
-func (opts *receiveOptions) secretFlagText() string {
-	switch {
-	case opts.secret.file != "":
-		return "--secret-file " + shellWord(opts.secret.file)
-	case opts.secret.env != "":
-		return "--secret-env " + shellWord(opts.secret.env)
-	}
-	return ""
-}
-
-// shellWord quotes s for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // printReceived writes a request's line: ✓/✗, time, method and target, device, record count,

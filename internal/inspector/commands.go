@@ -27,11 +27,14 @@ func (h *Handler) replayCommand(a *Arrival) string {
 		if h.cfg.CAFile != "" {
 			b.WriteString(" --ca-file " + shellQuote(h.cfg.CAFile))
 		}
-		secret := h.cfg.SecretFlag
-		if secret == "" {
-			secret = "--secret-file SECRET_FILE"
+		switch {
+		case h.cfg.SecretFile != "":
+			b.WriteString(" --secret-file " + shellWord(h.cfg.SecretFile))
+		case h.cfg.SecretEnv != "":
+			b.WriteString(" --secret-env " + shellWord(h.cfg.SecretEnv))
+		default:
+			b.WriteString(" --secret-file SECRET_FILE")
 		}
-		b.WriteString(" " + secret)
 	}
 	b.WriteString(" /dev/stdin")
 	return b.String()
@@ -85,6 +88,14 @@ func target(a *Arrival) string {
 		return a.Record.Target
 	}
 	return "/"
+}
+
+// shellWord is s as a POSIX shell word: as it is when it needs no quoting, else quoted.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@") == "" {
+		return s
+	}
+	return shellQuote(s)
 }
 
 // shellQuote quotes s for a POSIX shell: between single quotes, each single quote written as '\”.

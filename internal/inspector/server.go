@@ -39,9 +39,10 @@ type Config struct {
 	Store *Store
 	// Title names what the page shows: "receive on https://127.0.0.1:8443/" or the files.
 	Title string
-	// Endpoint is the endpoint's base URL, CAFile the file of its CA and SecretFlag the flag that
-	// names its secret (--secret-file secret), for the commands the page copies; empty: placeholders.
-	Endpoint, CAFile, SecretFlag string
+	// Endpoint is the endpoint's base URL, CAFile the file of its CA, and SecretFile or SecretEnv
+	// where its secret is (a path or a variable's name, never the secret), for the commands the
+	// page copies; empty: placeholders.
+	Endpoint, CAFile, SecretFile, SecretEnv string
 	// Answer and SetAnswer read and change how the endpoint answers; nil: read-only (inspect).
 	Answer    func() receiver.Answer
 	SetAnswer func(receiver.Answer)

@@ -96,7 +96,7 @@ func TestMessagesNewestFirst(t *testing.T) {
 
 func TestDetail(t *testing.T) {
 	store := NewStore(0, 0)
-	_, srv := serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443", CAFile: "ca.pem", SecretFlag: "--secret-file secret"})
+	_, srv := serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443", CAFile: "ca.pem", SecretFile: "secret"})
 	r := rec(pack)
 	r.Verdict, r.Status, r.TokenCause = "invalid", 401, "the body with a trailing newline"
 	store.Add(r)
