@@ -61,8 +61,9 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		TLSConfig: TLSConfig(t.opts.RootCAs),
 		MaxConns:  t.opts.MaxConnsPerHost,
 		// The sender retries, as the platform does; fasthttp only sends again a request that never
-		// went out because the server had closed the idle connection.
-		MaxIdemponentCallAttempts: 2,
+		// went out because the server had closed the idle connection it took.
+		// Each idle connection may have been closed, so one more than there can be.
+		MaxIdemponentCallAttempts: max(t.opts.MaxConnsPerHost, fasthttp.DefaultMaxConnsPerHost) + 1,
 		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
 			return false, errors.Is(err, errIdleClosed)
 		},

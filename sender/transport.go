@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -97,8 +98,16 @@ func NewHTTPTransport(o HTTPOptions) *HTTPTransport {
 	if conns == 0 {
 		conns = 64
 	}
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	rt := &http.Transport{
-		Proxy:               proxy,
+		Proxy: proxy,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return newHangupConn(c), nil
+		},
 		TLSClientConfig:     TLSConfig(o.RootCAs),
 		TLSHandshakeTimeout: 0, // the attempt's deadline bounds the handshake
 		MaxIdleConns:        conns,
@@ -135,6 +144,13 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (Response, er
 		hr.Header["User-Agent"] = []string{""} // no Go-http-client default
 	}
 	resp, err := t.rt.RoundTrip(hr)
+	// net/http gives up a POST when it finds, after taking an idle connection, that the server
+	// had closed it; the request was never written, so it goes again on another connection, as
+	// many times as there can be idle ones.
+	for retries := t.rt.MaxIdleConnsPerHost; err != nil && isClosedIdle(err) && retries > 0 && ctx.Err() == nil; retries-- {
+		hr.Body = io.NopCloser(bytes.NewReader(r.Body))
+		resp, err = t.rt.RoundTrip(hr)
+	}
 	if err != nil {
 		return Response{}, err
 	}
@@ -151,3 +167,9 @@ func (t *HTTPTransport) RoundTrip(ctx context.Context, r *Request) (Response, er
 
 // CloseIdle closes idle connections.
 func (t *HTTPTransport) CloseIdle() { t.rt.CloseIdleConnections() }
+
+// isClosedIdle reports net/http's error for a request it did not write because the server had
+// closed the idle connection it took (errServerClosedIdle, which net/http does not export).
+func isClosedIdle(err error) bool {
+	return err.Error() == "http: server closed idle connection"
+}
