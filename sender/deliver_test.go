@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,10 +231,30 @@ func TestUnexpectedStatus(t *testing.T) {
 	})
 }
 
+// TestTimeoutThenDeliver: an attempt that gets no answer within its timeout is followed by one
+// that delivers. The endpoint holds every request that comes on its first connection and answers
+// the others, so that the first attempt times out whether it reaches the request or is still in its
+// TLS handshake when its 200 ms run out on a busy machine.
 func TestTimeoutThenDeliver(t *testing.T) {
+	type connKey struct{}
 	forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
-		e := newEndpoint(t, hang, 200)
-		s, _ := testSender(t, e, validDestination(), Config{Transport: engine(HTTPOptions{RootCAs: e.pool()}), Timeouts: []time.Duration{200 * time.Millisecond, 5 * time.Second}})
+		e := &endpoint{script: []int{200}}
+		var conns atomic.Int32
+		e.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body) // then the server sees the client go
+			if r.Context().Value(connKey{}) == int32(1) {
+				<-r.Context().Done()
+				return
+			}
+			w.WriteHeader(200)
+		}))
+		e.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
+			return context.WithValue(ctx, connKey{}, conns.Add(1))
+		}
+		e.Config.ErrorLog = log.New(io.Discard, "", 0)
+		e.StartTLS()
+		t.Cleanup(e.Close)
+		s, _ := testSender(t, e, validDestination(), Config{Transport: engine(HTTPOptions{RootCAs: e.pool()}), Timeouts: []time.Duration{200 * time.Millisecond, time.Minute}})
 		res := s.Deliver(context.Background(), 0, []byte(docBody))
 		if res.Outcome != Delivered || len(res.Attempts) != 2 {
 			t.Fatalf("%s after %d attempts", res.Outcome, len(res.Attempts))

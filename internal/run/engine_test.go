@@ -238,8 +238,8 @@ func TestGraceEndsDeliveries(t *testing.T) {
 		Options: Options{Concurrency: 1, Grace: 20 * time.Millisecond},
 		Feed:    &listFeed{n: 1},
 		Deliver: func(dctx context.Context, m int) bool {
-			cancel()
 			start := time.Now()
+			cancel()
 			select {
 			case <-dctx.Done():
 				ended <- time.Since(start)
@@ -252,8 +252,11 @@ func TestGraceEndsDeliveries(t *testing.T) {
 		Done: func(int, int, bool, time.Duration) {},
 	}
 	e.Run(ctx)
-	if d := <-ended; d < 0 {
+	switch d := <-ended; {
+	case d < 0:
 		t.Fatal("the delivery's context did not end after the grace period")
+	case d < 20*time.Millisecond:
+		t.Fatalf("the delivery's context ended %v after the run's, within the grace period of 20ms", d)
 	}
 }
 
