@@ -97,11 +97,15 @@ func Middleware(cfg Config, next http.Handler) http.Handler {
 			others = cfg.Others(r.Context(), plug)
 		}
 		if err := CheckKnowing(body, token, secrets, others); err != nil {
-			reason := "the Things-Message-Token does not match the body"
-			if errors.Is(err, ErrMalformedToken) {
+			status, reason := http.StatusUnauthorized, "the Things-Message-Token does not match the body"
+			switch {
+			case errors.Is(err, ErrMalformedToken):
 				reason = "the Things-Message-Token is not 64 hex digits"
+			case errors.Is(err, ErrNoSecret):
+				// Only empty secrets: the receiver is set up wrong, the request may be fine.
+				status, reason = http.StatusInternalServerError, "the receiver has no shared secret for this destination"
 			}
-			refuse(http.StatusUnauthorized, reason, err)
+			refuse(status, reason, err)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))

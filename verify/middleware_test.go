@@ -113,3 +113,24 @@ func TestOneSecretAndSecretsByPlug(t *testing.T) {
 		t.Error("a context without a plug UUID has one")
 	}
 }
+
+// TestEmptySecretConfigured: OneSecret("") is a receiver set up without its secret: every request
+// is answered 500 with ErrNoSecret, not refused as if its token were wrong.
+func TestEmptySecretConfigured(t *testing.T) {
+	refused := make(chan error, 1)
+	h := Middleware(Config{Secrets: OneSecret(""), Refused: func(_ *http.Request, _ int, err error) { refused <- err }},
+		http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("the request went through") }))
+	srv := httptest.NewTLSServer(h)
+	defer srv.Close()
+	body := []byte(`[]`)
+	r, _ := http.NewRequest("POST", srv.URL, bytes.NewReader(body))
+	r.Header.Set(TokenHeader, Token(body, "s"))
+	resp, err := srv.Client().Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := <-refused; resp.StatusCode != http.StatusInternalServerError || !errors.Is(got, ErrNoSecret) {
+		t.Errorf("%d, %v: want 500 and ErrNoSecret", resp.StatusCode, got)
+	}
+}

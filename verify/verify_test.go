@@ -2,6 +2,8 @@ package verify
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -88,6 +90,94 @@ func TestCheck(t *testing.T) {
 		if err != nil && (strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), token)) {
 			t.Errorf("%s: the error holds the secret or the expected token: %v", c.name, err)
 		}
+	}
+}
+
+// TestEveryDigitCounts: a token wrong in one digit, at any of its 64 places and to any other hex
+// digit, is refused; so is one with its halves swapped.
+func TestEveryDigitCounts(t *testing.T) {
+	body := []byte(`[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.58565075E9}]`)
+	const secret = "Kp7#ThingsTestSecret:2024/abcXYZ!"
+	token := Token(body, secret)
+	if err := Check(body, token, secret); err != nil {
+		t.Fatalf("the token itself: %v", err)
+	}
+	const hexDigits = "0123456789abcdef"
+	for i := range len(token) {
+		for _, d := range hexDigits {
+			if byte(d) == token[i] {
+				continue
+			}
+			wrong := token[:i] + string(d) + token[i+1:]
+			if Matches(body, wrong, secret) || !errors.Is(Check(body, wrong, secret), ErrMismatch) {
+				t.Fatalf("digit %d changed to %c: accepted", i, d)
+			}
+		}
+	}
+	if swapped := token[32:] + token[:32]; Matches(body, swapped, secret) {
+		t.Error("the halves swapped: accepted")
+	}
+}
+
+// TestEmptySecretIsNone: an empty secret cannot check anything, so it is no secret, not a reason
+// to call every token a mismatch.
+func TestEmptySecretIsNone(t *testing.T) {
+	body := []byte(`[]`)
+	for _, secrets := range [][]string{nil, {""}, {"", ""}} {
+		if err := Check(body, Token(body, "s"), secrets...); !errors.Is(err, ErrNoSecret) {
+			t.Errorf("secrets %q: %v, want ErrNoSecret", secrets, err)
+		}
+	}
+	if err := Check(body, Token(body, "s"), "", "s"); err != nil {
+		t.Errorf("an empty secret beside the right one: %v", err)
+	}
+}
+
+// TestNearMissBounded: past NearMissLimit a refusal looks only for a newline added or lost, so
+// that a big forged body costs a hash, not a decode.
+func TestNearMissBounded(t *testing.T) {
+	const secret = "s"
+	small := []byte(`[{"bn":"urn:dev:x:", "bt":1.7E9}]`)
+	big := []byte(`[{"bn":"urn:dev:x:", "bt":1.7E9, "vs":"` + strings.Repeat("x", NearMissLimit) + `"}]`)
+	for _, c := range []struct {
+		body []byte
+		want string
+	}{
+		{small, "the body with its white space removed"},
+		{big, ""},
+	} {
+		var compact bytes.Buffer
+		json.Compact(&compact, c.body)
+		var mm *MismatchError
+		if err := Check(c.body, Token(compact.Bytes(), secret), secret); !errors.As(err, &mm) || mm.NearMiss != c.want {
+			t.Errorf("%d bytes: %v, want the near miss %q", len(c.body), err, c.want)
+		}
+	}
+	var mm *MismatchError
+	if err := Check(append(bytes.Clone(big), '\n'), Token(big, secret), secret); !errors.As(err, &mm) || mm.NearMiss != "the body without its trailing newline" {
+		t.Errorf("a big body with a newline added: %v", err)
+	}
+}
+
+// BenchmarkCheck: what a genuine request and a forged one cost the check, by body size.
+func BenchmarkCheck(b *testing.B) {
+	const secret = "Kp7#ThingsTestSecret:2024/abcXYZ!"
+	for _, size := range []int{200, 1 << 20} {
+		body := []byte(`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"payload","vs":"` + strings.Repeat("a", size) + `"}]`)
+		token := Token(body, secret)
+		forged := Token(body, "another")
+		b.Run(fmt.Sprintf("genuine/%d", size), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				Check(body, token, secret)
+			}
+		})
+		b.Run(fmt.Sprintf("forged/%d", size), func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				Check(body, forged, secret)
+			}
+		})
 	}
 }
 
