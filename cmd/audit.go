@@ -29,6 +29,8 @@ type auditOptions struct {
 	jvm        int
 	payload    []string
 	payloads   string
+	confirm    string
+	confirmFor time.Duration
 }
 
 func newAuditCmd(ios *IOStreams, runF func(context.Context, *auditOptions) error) *cobra.Command {
@@ -55,12 +57,20 @@ accepted or refused with another status. A refused valid pack is sent again with
 another answer proves the token verified and the content was refused. Every failed or warned
 check names its cause (JSON "cause", JUnit failure type).
 
-Nothing is sent until the destination passes the platform's rules (exit 2 otherwise). The
-checks that send bad data send one request each.`,
+A 2xx proves a pack was taken, not stored: --confirm CMD runs CMD with sh -c after each
+accepted valid pack until it exits 0 (the pack is in THINGSIM_DEVICE, THINGSIM_TIME,
+THINGSIM_PLUG_UUID, THINGSIM_CHECK and THINGSIM_BODY_FILE), or fails the check as not_stored
+after --confirm-timeout.
+
+Exit 0 when every required check passes; 1 when one fails with evidence against the endpoint;
+3 when none fails but some are undecided (nothing proven either way); 2 when the destination
+breaks the platform's rules or a flag is wrong: then nothing is sent. The checks that send bad
+data send one request each.`,
 		Example: `  thingsim audit --destination staging.yaml --payload capture-body.json --junit audit.xml
   thingsim audit --destination staging.yaml --junit audit.xml
   thingsim audit --url https://staging.example.com/things --secret-env THINGS_SECRET --only wrong-token,missing-token
-  thingsim audit --destination local.yaml --relax --ca-file ca.pem --timeouts 2s --backoff 100ms --output json`,
+  thingsim audit --destination local.yaml --relax --ca-file ca.pem --timeouts 2s --backoff 100ms --output json
+  thingsim audit --destination staging.yaml --confirm 'curl -sf "$API/devices/$THINGSIM_DEVICE/latest"'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if opts.output != "text" && opts.output != "json" {
@@ -82,6 +92,12 @@ checks that send bad data send one request each.`,
 			if _, err := javaNumbers(opts.jvm); err != nil {
 				return err
 			}
+			if opts.confirmFor <= 0 {
+				return usageErrorf("--confirm-timeout: %v is not a duration above zero", opts.confirmFor)
+			}
+			if c.Flags().Changed("confirm") && strings.TrimSpace(opts.confirm) == "" {
+				return usageErrorf("--confirm: the command is empty")
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -99,6 +115,8 @@ checks that send bad data send one request each.`,
 	fs.StringArrayVar(&opts.payload, "payload", nil, "derive the probes from the pack in `FILE` (- for standard input; repeatable; one trailing newline is dropped)")
 	fs.StringVar(&opts.payloads, "payloads", "", "derive the probes from the packs of `FILE`, one a line (- for standard input)")
 	fs.IntVar(&opts.jvm, "jvm", 21, jvmUsage)
+	fs.StringVar(&opts.confirm, "confirm", "", "after each accepted valid pack, run `CMD` with sh -c until it exits 0: proof that the pack was stored (it gets THINGSIM_DEVICE, THINGSIM_TIME, THINGSIM_PLUG_UUID, THINGSIM_CHECK and THINGSIM_BODY_FILE)")
+	fs.DurationVar(&opts.confirmFor, "confirm-timeout", 10*time.Second, "how long --confirm's command may take to succeed before the pack counts as not stored")
 	return c
 }
 
@@ -113,13 +131,14 @@ type checkEvent struct {
 }
 
 type auditSummary struct {
-	Event    string `json:"event"`
-	Result   string `json:"result"`
-	Checks   int    `json:"checks"`
-	Passed   int    `json:"passed"`
-	Failed   int    `json:"failed"`
-	Warnings int    `json:"warnings"`
-	Skipped  int    `json:"skipped"`
+	Event     string `json:"event"`
+	Result    string `json:"result"` // pass, fail or undecided, as the exit code 0, 1 or 3
+	Checks    int    `json:"checks"`
+	Passed    int    `json:"passed"`
+	Failed    int    `json:"failed"`
+	Undecided int    `json:"undecided"`
+	Warnings  int    `json:"warnings"`
+	Skipped   int    `json:"skipped"`
 }
 
 func runAudit(ctx context.Context, opts *auditOptions) error {
@@ -176,6 +195,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		UserAgent:   cfg.UserAgent,
 		StrictPlug:  opts.strictPlug,
 		Numbers:     numbers,
+		Confirm:     opts.confirmFunc(),
 		TLS: func(ctx context.Context) (*tlscheck.Report, error) {
 			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, in.relax, 5*time.Second)
 		},
@@ -203,12 +223,20 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 			sum.Passed++
 		case audit.Fail:
 			sum.Failed++
-			sum.Result = "fail"
+		case audit.Undecided:
+			sum.Undecided++
 		case audit.Warn:
 			sum.Warnings++
 		case audit.Skip:
 			sum.Skipped++
 		}
+	}
+	code := audit.ExitCode(results)
+	switch code {
+	case 1:
+		sum.Result = "fail"
+	case 3:
+		sum.Result = "undecided"
 	}
 	if opts.output == "json" {
 		b, _ := json.Marshal(sum)
@@ -220,11 +248,19 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 			mark = p.warn.Sprint("!")
 			verdict = fmt.Sprintf("the endpoint passes every required check, with %d warning%s to read", sum.Warnings, plural(sum.Warnings))
 		}
-		if sum.Failed > 0 {
+		switch code {
+		case 1:
 			mark = p.bad.Sprint("✗")
 			verdict = fmt.Sprintf("the endpoint fails %d required check%s", sum.Failed, plural(sum.Failed))
+		case 3:
+			mark = p.warn.Sprint("?")
+			verdict = fmt.Sprintf("nothing was proven against the endpoint, but %d required check%s could not decide", sum.Undecided, plural(sum.Undecided))
 		}
-		fmt.Fprintf(ios.Out, "\n%s %s: %d passed, %d failed, %d warnings, %d skipped\n", mark, verdict, sum.Passed, sum.Failed, sum.Warnings, sum.Skipped)
+		undecided := ""
+		if sum.Undecided > 0 {
+			undecided = fmt.Sprintf(", %d undecided", sum.Undecided)
+		}
+		fmt.Fprintf(ios.Out, "\n%s %s: %d passed, %d failed%s, %d warnings, %d skipped\n", mark, verdict, sum.Passed, sum.Failed, undecided, sum.Warnings, sum.Skipped)
 	}
 	if junitFile != nil {
 		if err := audit.WriteJUnit(junitFile, in.dest.URL, started, results); err != nil {
@@ -234,8 +270,10 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	switch {
 	case ctx.Err() != nil:
 		return errInterrupted
-	case sum.Failed > 0:
+	case code == 1:
 		return errFailed
+	case code == 3:
+		return errUndecided
 	}
 	return nil
 }
@@ -250,6 +288,8 @@ func printCheck(ios *IOStreams, p palette, r audit.Result) {
 		mark = p.bad.Sprint("✗")
 	case audit.Warn:
 		mark = p.warn.Sprint("!")
+	case audit.Undecided:
+		mark = p.warn.Sprint("?")
 	default:
 		mark = p.dim.Sprint("-")
 	}
@@ -257,7 +297,7 @@ func printCheck(ios *IOStreams, p palette, r audit.Result) {
 	if r.Cause != "" {
 		fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint("cause: "+string(r.Cause)))
 	}
-	if r.Outcome == audit.Fail || r.Outcome == audit.Warn {
+	if r.Outcome == audit.Fail || r.Outcome == audit.Warn || r.Outcome == audit.Undecided {
 		for _, line := range audit.EvidenceLines(r.Evidence) {
 			fmt.Fprintf(ios.Out, "  %s\n", p.dim.Sprint(wireText(line)))
 		}

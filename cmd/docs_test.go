@@ -6,17 +6,22 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"flag"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/docblock"
+	"github.com/thingsim/thingsim/sender"
 )
 
 var updateDocs = flag.Bool("update", false, "rewrite the samples of docs/")
@@ -53,6 +58,64 @@ func TestDocsAuditSample(t *testing.T) {
 	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --skip tls\n" + out.String() + "```\n"
 
 	checkSample(t, "receivers.md", "audit-sample", sample, false)
+}
+
+// TestDocsAuditConfirmSample: audit with --confirm against a receiver that answers 201 to every
+// valid pack and stores only the merged layout, as a route that drops the legacy one silently does;
+// the command asks the receiver's API with curl. docs/usage.md shows the run, and its exit code 1.
+func TestDocsAuditConfirmSample(t *testing.T) {
+	curl, err := exec.LookPath("curl")
+	if err != nil {
+		t.Skip("curl is missing: .ci/run installs it (Debian curl)")
+	}
+	const secretText = "Kp7#ThingsTestSecret:2024/abcXYZ!"
+	var mu sync.Mutex
+	stored := map[string]bool{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !sender.Verify(body, sender.NewSecret(secretText), r.Header.Get(sender.TokenHeader)) {
+			http.Error(w, "invalid token", http.StatusUnauthorized)
+			return
+		}
+		var pack []map[string]any
+		json.Unmarshal(body, &pack)
+		if len(pack) > 0 && pack[0]["n"] != nil { // merged: bn and bt on the first measurement
+			mu.Lock()
+			stored[fmt.Sprint(pack[0]["bn"], "@", pack[0]["bt"])] = true
+			mu.Unlock()
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	defer srv.Close()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at, _ := strconv.ParseFloat(r.URL.Query().Get("time"), 64)
+		mu.Lock()
+		ok := stored[fmt.Sprint(r.URL.Query().Get("device"), "@", at)]
+		mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+		}
+	}))
+	defer api.Close()
+	t.Chdir(t.TempDir()) // the sample names body.json as given
+	writeFile(t, ".", "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	writeFile(t, ".", "secret", secretText)
+	writeFile(t, ".", "body.json", `[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7E9},{"n":"counter","v":42.0}]`)
+	ca, secret, body := "ca.pem", "secret", "body.json"
+	t.Setenv("API", api.URL)
+	confirm := `curl -sf "$API/devices?device=$THINGSIM_DEVICE&time=$THINGSIM_TIME"`
+	ios, out, _ := testStreams()
+	code := Run(context.Background(), ios, []string{"audit", "--url", srv.URL + "/things", "--relax", "--ca-file", ca, "--secret-file", secret,
+		"--plug-uuid", "fbc063cb-4dd4-41b3-917a-e2d1ea907f75", "--expect", "201", "--backoff", "10ms", "--payload", body,
+		"--only", "valid-legacy,valid-merged,wrong-token", "--confirm", strings.Replace(confirm, "curl", curl, 1), "--confirm-timeout", "2s"})
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --only valid-legacy,valid-merged,wrong-token \\\n" +
+		"    --confirm '" + confirm + "' --confirm-timeout 2s\n" + out.String() + "$ echo $?\n1\n```\n"
+	checkSample(t, "usage.md", "audit-confirm-sample", sample, false)
 }
 
 // TestCIExamplesCannotDrift: the CI examples install the newest Go rather than a release of
@@ -296,7 +359,7 @@ func startReceive(t *testing.T, urlFile string, args ...string) (url string, sto
 
 // variesByRun is what differs from one run of a command to the next: times and dates, ports, plug
 // UUIDs, tokens (a run's secret may be random), durations, rates and the figures of JSON events.
-var variesByRun = regexp.MustCompile(`"time":"[^"]+"|\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d\.\d+|\d+ days?|` +
+var variesByRun = regexp.MustCompile(`"time":"[^"]+"|\d{4}-\d\d-\d\d|\d\d:\d\d:\d\d\.\d+|\d+ days?|\d+ runs|` +
 	`127\.0\.0\.1:\d+|port \d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{64}|` +
 	`\d+(\.\d+)?(ms|µs|s)\b|\d+(\.\d+)? messages/s|"(duration_ms|latency_ms|p50|p90|p99|p99_9|max|duration_s|rate)":[\d.]+`)
 

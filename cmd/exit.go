@@ -13,6 +13,7 @@ const (
 	exitOK          = 0   // everything delivered as expected, or the check passed
 	exitFailed      = 1   // a delivery failed, was discarded or answered an unexpected status; a check failed
 	exitUsage       = 2   // usage or configuration error: nothing was sent
+	exitUndecided   = 3   // audit: nothing was proven against the endpoint, but some required checks are undecided
 	exitInterrupted = 130 // stopped by Ctrl-C or SIGTERM
 )
 
@@ -56,6 +57,10 @@ func failure(err error) error {
 	}
 	return &exitError{code: exitFailed, err: err}
 }
+
+// errUndecided reports an audit whose required checks did not fail, but not all passed either; its
+// results have been shown.
+var errUndecided = &exitError{code: exitUndecided}
 
 // errInterrupted reports that the run was stopped; the summary has been printed.
 var errInterrupted = &exitError{code: exitInterrupted, err: errors.New("interrupted")}

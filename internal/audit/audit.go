@@ -26,9 +26,12 @@ type Outcome string
 // The outcomes.
 const (
 	Pass Outcome = "pass"
-	Fail Outcome = "fail"
+	Fail Outcome = "fail" // with evidence against the endpoint
 	Warn Outcome = "warn"
 	Skip Outcome = "skip"
+	// Undecided: a required check that nothing proved either way (cause inconclusive or
+	// content_refused): thingsim cannot tell, and says so instead of failing the endpoint.
+	Undecided Outcome = "undecided"
 )
 
 // Cause says why a check failed or warned, as data a CI system can group on.
@@ -48,6 +51,12 @@ const (
 	// CauseContentRefused: the token verified (a wrong one was answered otherwise) and the
 	// pack's content was refused.
 	CauseContentRefused Cause = "content_refused"
+	// CauseSecretMismatch: every correctly signed pack, in every shape audit sends, was refused
+	// with the status and answer a wrong token gets: the endpoint does not hold this secret for the
+	// destination's plug UUID.
+	CauseSecretMismatch Cause = "secret_mismatch"
+	// CauseNotStored: a pack was answered 2xx, but the --confirm command never saw it stored.
+	CauseNotStored Cause = "not_stored"
 	// CauseTokenRefused: a correctly signed pack was refused as a wrong token is.
 	CauseTokenRefused Cause = "token_refused"
 	// CauseReserialised: the token verified over re-serialised bytes, not the bytes sent.
@@ -142,6 +151,34 @@ type Config struct {
 	Numbers senmlgen.NumberStyle
 	// OnResult is called after each check, in order.
 	OnResult func(Result)
+	// Confirm, when set, is asked after each accepted pack of valid-legacy, valid-merged, profiles
+	// and java-numbers whether the endpoint stored it; an error says it was never seen stored.
+	Confirm func(ctx context.Context, c Confirmation) error
+}
+
+// Confirmation is what Config.Confirm is told of an accepted pack.
+type Confirmation struct {
+	Check    string // the check that sent it
+	Device   string // the pack's base name
+	Time     string // the pack's base time, Unix seconds as a decimal
+	PlugUUID string
+	Body     []byte // the exact bytes sent
+}
+
+// ExitCode is the exit status that results earn: 0 when every required check passed (warnings
+// allowed), 1 when at least one failed with evidence against the endpoint, 3 when none failed but
+// some were undecided: nothing was proven against the endpoint, and not everything for it.
+func ExitCode(results []Result) int {
+	code := 0
+	for _, r := range results {
+		switch r.Outcome {
+		case Fail:
+			return 1
+		case Undecided:
+			code = 3
+		}
+	}
+	return code
 }
 
 // check is one named check.
@@ -223,6 +260,11 @@ type auditor struct {
 	// reference is base sent with a wrong token; tokenRefusal the status it got, 0 when unknown.
 	reference    Exchange
 	tokenRefusal int
+	// found is set when base is none of the templates but a shape audit found the endpoint
+	// accepts (a profile, a layout): the forged checks say which pack they used.
+	found bool
+	// secretMismatch: no pack was accepted, and every one was refused as a wrong token is.
+	secretMismatch bool
 }
 
 // Run runs the selected checks in order and returns their results. It fails only on a
@@ -262,7 +304,10 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 		if r.Evidence == nil {
 			r.Evidence = []Exchange{}
 		}
-		if !c.required && r.Outcome == Fail {
+		if r.Outcome == Fail && (r.Cause == CauseInconclusive || r.Cause == CauseContentRefused) {
+			r.Outcome = Undecided
+		}
+		if !c.required && (r.Outcome == Fail || r.Outcome == Undecided) {
 			r.Outcome = Warn
 		}
 		results = append(results, r)

@@ -71,7 +71,7 @@ func checkProfiles(ctx context.Context, a *auditor) Result {
 		if err != nil {
 			panic(err) // the profiles are the package's own
 		}
-		vs = append(vs, a.tryValid(ctx, "a valid "+p+" pack", g.AppendNext(nil), false))
+		vs = append(vs, a.tryValid(ctx, "profiles", "a valid "+p+" pack", g.AppendNext(nil), false))
 	}
 	return a.packsResult(vs, true)
 }
@@ -92,7 +92,7 @@ const javaNumbers = `{"n":"thingsim-whole","v":3.0},{"n":"thingsim-small","v":1.
 
 func checkJavaNumbers(ctx context.Context, a *auditor) Result {
 	body := appendRecord(a.source(ctx), javaNumbers)
-	return a.packsResult([]verdict{a.tryValid(ctx, "the pack with 3 more records: 3.0, 1.0E-4 and 1.0E7", body, false)}, true)
+	return a.packsResult([]verdict{a.tryValid(ctx, "java-numbers", "the pack with 3 more records: 3.0, 1.0E-4 and 1.0E7", body, false)}, true)
 }
 
 // variant is a pack whose bytes differ from the accepted pack's in one way.
@@ -142,7 +142,7 @@ func checkByteVariants(ctx context.Context, a *auditor) Result {
 	var failed, other grouped
 	for i, v := range vs {
 		same := v.same == -1 || v.same >= 0 && verdicts[v.same].accepted()
-		verdicts[i] = a.tryValid(ctx, v.what, v.body, same)
+		verdicts[i] = a.tryValid(ctx, "", v.what, v.body, same)
 		vd := verdicts[i]
 		r.Evidence = append(r.Evidence, vd.evidence...)
 		switch {
@@ -185,14 +185,14 @@ func checkWrongToken(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	c := a.sendControl(ctx, a.signed(body))
 	e, res := a.send(ctx, "the pack with its token's last digit changed", a.withToken(body, a.wrongToken(body)), false)
-	return refusalResult(c, e, res, CauseTokenNotChecked, "the endpoint accepted a wrong Things-Message-Token: it does not check the token, or does not refuse on a mismatch")
+	return a.refusal(c, e, res, CauseTokenNotChecked, "the endpoint accepted a wrong Things-Message-Token: it does not check the token, or does not refuse on a mismatch")
 }
 
 func checkMissingToken(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	c := a.sendControl(ctx, a.signed(body))
 	e, res := a.send(ctx, "the pack without a Things-Message-Token header", a.withToken(body, ""), false)
-	return refusalResult(c, e, res, CauseTokenNotChecked, "the endpoint accepted a request without Things-Message-Token: anyone who knows the URL can post data")
+	return a.refusal(c, e, res, CauseTokenNotChecked, "the endpoint accepted a request without Things-Message-Token: anyone who knows the URL can post data")
 }
 
 func (a *auditor) otherSecretToken(body []byte) string {
@@ -203,22 +203,23 @@ func checkOtherSecret(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	c := a.sendControl(ctx, a.signed(body))
 	e, res := a.send(ctx, "the pack signed with another secret", a.withToken(body, a.otherSecretToken(body)), false)
-	return refusalResult(c, e, res, CauseWrongSecretAccepted, "the endpoint accepted a token made with another secret: it does not verify the token with this destination's secret")
+	return a.refusal(c, e, res, CauseWrongSecretAccepted, "the endpoint accepted a token made with another secret: it does not verify the token with this destination's secret")
 }
 
 func checkTamperedBody(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	tree, err := parseRaw(body)
 	var changed []byte
+	var from, to string
 	if err == nil {
-		changed = tamper(body, tree)
+		changed, from, to = tamper(body, tree)
 	}
 	if changed == nil {
 		return Result{Outcome: Skip, Message: "the pack holds no number to change"}
 	}
 	c := a.sendControl(ctx, a.signed(changed))
-	e, res := a.send(ctx, "the pack with one digit changed, carrying the original token", a.withToken(changed, sender.Sign(body, a.cfg.Destination.Secret)), false)
-	return refusalResult(c, e, res, CauseBodyNotChecked, "the endpoint accepted a changed body with the original token: the token is not checked against the body")
+	e, res := a.send(ctx, fmt.Sprintf("the pack with %s changed to %s, carrying the original token", from, to), a.withToken(changed, sender.Sign(body, a.cfg.Destination.Secret)), false)
+	return a.refusal(c, e, res, CauseBodyNotChecked, "the endpoint accepted a changed body with the original token: the token is not checked against the body")
 }
 
 func checkUppercaseToken(ctx context.Context, a *auditor) Result {
@@ -248,7 +249,7 @@ func checkUnknownPlug(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	c := a.sendControl(ctx, a.signed(body))
 	e, res := a.send(ctx, "the pack, validly signed, with an unknown plug UUID", a.template.Build(body, sender.Overrides{PlugUUID: uuid.NewString()}), false)
-	return refusalResult(c, e, res, CauseUnknownPlugAccepted, "the endpoint accepted a plug UUID it does not know: an endpoint of several destinations must look the secret up by Things-Plug-UUID")
+	return a.refusal(c, e, res, CauseUnknownPlugAccepted, "the endpoint accepted a plug UUID it does not know: an endpoint of several destinations must look the secret up by Things-Plug-UUID")
 }
 
 func checkDuplicate(ctx context.Context, a *auditor) Result {
@@ -276,7 +277,7 @@ func checkMethodBody(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
 	c := a.sendControl(ctx, a.signed(body))
 	e, res := a.send(ctx, "a GET whose body carries a wrong token", a.withToken(body, a.otherSecretToken(body)), false)
-	r := refusalResult(c, e, res, CauseGETBodyIgnored, "")
+	r := a.refusal(c, e, res, CauseGETBodyIgnored, "")
 	switch {
 	case r.Outcome == Pass:
 		r.Message = "reads and checks the body of a GET: " + r.Message

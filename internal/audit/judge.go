@@ -1,8 +1,12 @@
 package audit
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/thingsim/thingsim/sender"
@@ -12,8 +16,11 @@ import (
 type verdict struct {
 	evidence []Exchange
 	res      *sender.Result
-	cause    Cause  // empty when accepted
-	why      string // what was proven, when refused
+	cause    Cause  // empty when accepted and, with --confirm, seen stored
+	why      string // what was proven, when refused or not stored
+	// secretLike: refused with 401 or 403, the same answer with the right token and a wrong one,
+	// while no pack was accepted: a wrong secret, if every pack was refused so.
+	secretLike bool
 }
 
 func (v verdict) accepted() bool { return v.res != nil && accepted(v.res) }
@@ -21,9 +28,49 @@ func (v verdict) accepted() bool { return v.res != nil && accepted(v.res) }
 // tryValid sends a correctly signed pack with the destination's retries and, when it is refused,
 // finds out why. sameData says the endpoint accepted the same data in other bytes: refused as a
 // wrong token is, these bytes then prove that the token is checked over something else.
-func (a *auditor) tryValid(ctx context.Context, what string, body []byte, sameData bool) verdict {
+// check names the check for --confirm, which is not asked when it is empty.
+func (a *auditor) tryValid(ctx context.Context, check, what string, body []byte, sameData bool) verdict {
 	e, res := a.send(ctx, what, a.signed(body), true)
-	return a.judge(ctx, what, body, e, res, sameData)
+	v := a.judge(ctx, what, body, e, res, sameData)
+	if v.accepted() && check != "" {
+		v = a.confirm(ctx, check, body, v)
+	}
+	return v
+}
+
+// confirm asks Config.Confirm, if set, whether the accepted pack of v was stored.
+func (a *auditor) confirm(ctx context.Context, check string, body []byte, v verdict) verdict {
+	if a.cfg.Confirm == nil {
+		return v
+	}
+	device, at := baseOf(body)
+	err := a.cfg.Confirm(ctx, Confirmation{Check: check, Device: device, Time: at, PlugUUID: a.cfg.Destination.PlugUUID, Body: body})
+	if err != nil && ctx.Err() == nil {
+		v.cause = CauseNotStored
+		v.why = fmt.Sprintf("answered %d: taken, but never seen stored: %v", v.res.Status(), err)
+	}
+	return v
+}
+
+// baseOf returns a pack's base name and base time (Unix seconds), each "" when it has none.
+func baseOf(body []byte) (device, at string) {
+	var pack []map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&pack) != nil {
+		return "", ""
+	}
+	for _, r := range pack {
+		if raw, ok := r["bn"]; ok && device == "" {
+			json.Unmarshal(raw, &device)
+		}
+		if raw, ok := r["bt"]; ok && at == "" {
+			if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+				at = strconv.FormatFloat(f, 'f', -1, 64)
+			}
+		}
+	}
+	return device, at
 }
 
 // judge finds out why a correctly signed pack was refused. A 4xx is followed by the same bytes
@@ -55,6 +102,9 @@ func (a *auditor) judge(ctx context.Context, what string, body []byte, e Exchang
 	case ws != status:
 		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s, while a wrong token gets %s, so the token verified", status, answerOf(e), w.Got())
 		return v
+	case !sameAnswer(e, w):
+		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d with the right token%s and %d with a wrong one%s: the same status with another answer, so the refusal is not the token check's", status, answerOf(e), ws, answerOf(w))
+		return v
 	case sameData && (a.tokenRefusal == 0 || a.tokenRefusal == status):
 		v.cause, v.why = CauseReserialised, fmt.Sprintf("refused with %d, as a wrong token is, while the same data in other bytes was accepted: the token is checked over what a JSON library writes back, not over the bytes received", status)
 		return v
@@ -80,6 +130,9 @@ func (a *auditor) judge(ctx context.Context, what string, body []byte, e Exchang
 		}
 	}
 	switch {
+	case a.tokenRefusal == status && !sameAnswer(e, a.reference):
+		v.evidence = append(v.evidence, a.reference)
+		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s, while a wrong token on an accepted pack gets %d%s: the same status with another answer, so the refusal is not the token check's", status, answerOf(e), a.tokenRefusal, answerOf(a.reference))
 	case a.tokenRefusal == status:
 		v.evidence = append(v.evidence, a.reference)
 		v.cause, v.why = CauseTokenRefused, fmt.Sprintf("refused with %d, as a wrong token is (on an accepted pack too): the token did not verify over these bytes", status)
@@ -88,8 +141,32 @@ func (a *auditor) judge(ctx context.Context, what string, body []byte, e Exchang
 		v.cause, v.why = CauseContentRefused, fmt.Sprintf("refused for its content: %d%s with the right token and a wrong one, while a wrong token on an accepted pack gets %d, so the refusal is not the token check's", status, answerOf(e), a.tokenRefusal)
 	default:
 		v.cause, v.why = CauseInconclusive, fmt.Sprintf("refused with %d%s with the right token and a wrong one alike, and no pack was accepted: thingsim cannot tell a refused token from refused content; give audit a pack your endpoint accepts with --payload", status, answerOf(e))
+		v.secretLike = status == 401 || status == 403
 	}
 	return v
+}
+
+// settled is v as the whole audit judges it: a refusal like a wrong token's is the secret's fault
+// when every pack was refused so.
+func (a *auditor) settled(v verdict) verdict {
+	if v.secretLike && a.secretMismatch {
+		v.cause = CauseSecretMismatch
+		v.why = fmt.Sprintf("every pack signed with this secret, in every shape audit sends, was refused as a bad token would be (%d%s): check that the endpoint holds this secret for plug UUID %s", v.res.Status(), answerOf(v.evidence[0]), a.cfg.Destination.PlugUUID)
+	}
+	return v
+}
+
+// sameAnswer reports whether two refusals said the same: the same status and the same body, once
+// what differs from one answer to the next (numbers, hex identifiers, UUIDs, times) is set aside.
+func sameAnswer(x, y Exchange) bool {
+	return x.Status == y.Status && answerShape(x.Answer) == answerShape(y.Answer)
+}
+
+// volatile matches what an error answer may carry that changes from one request to the next.
+var volatile = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-fA-F]*[0-9][0-9a-fA-F]*`)
+
+func answerShape(s string) string {
+	return volatile.ReplaceAllString(strings.TrimSpace(s), "#")
 }
 
 // noAnswerCause sorts a message that got no answer.
@@ -141,6 +218,19 @@ func (a *auditor) sendControl(ctx context.Context, req *sender.Request) control 
 	return control{e, res}
 }
 
+// refusal judges a forged probe as refusalResult does, and says which pack it was derived from
+// when audit had to look for one, or why its control proves nothing when the secret is wrong.
+func (a *auditor) refusal(c control, e Exchange, res *sender.Result, cause Cause, acceptedWhy string) Result {
+	r := refusalResult(c, e, res, cause, acceptedWhy)
+	switch {
+	case r.Cause == CauseInconclusive && a.secretMismatch:
+		r.Message = fmt.Sprintf("the same pack correctly signed was refused as a wrong token is (%s; see valid-legacy: %s), so this refusal (%s) proves nothing", c.e.Got(), CauseSecretMismatch, e.Got())
+	default:
+		r.Message += a.usedPack()
+	}
+	return r
+}
+
 // refusalResult judges a probe of forged data against its control. The probe must be refused
 // with a 4xx, and the refusal counts only when the control was accepted or refused otherwise.
 func refusalResult(c control, e Exchange, res *sender.Result, cause Cause, acceptedWhy string) Result {
@@ -149,6 +239,8 @@ func refusalResult(c control, e Exchange, res *sender.Result, cause Cause, accep
 	switch {
 	case s >= 200 && s <= 299:
 		r.Outcome, r.Cause, r.Message = Fail, cause, fmt.Sprintf("answered %d: %s", s, acceptedWhy)
+	case cs == 0:
+		r.Outcome, r.Cause, r.Message = Fail, CauseInconclusive, fmt.Sprintf("the control, the same pack correctly signed, was never answered (%s), so the answer to the forged one (%s) proves nothing", c.e.Error, e.Got())
 	case s == 0:
 		r.Outcome, r.Cause, r.Message = Fail, noAnswerCause(res), fmt.Sprintf("no answer (%s): forged data must be refused with a 4xx", e.Error)
 	case s < 400 || s > 499:
@@ -172,9 +264,15 @@ func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 	var untested, other []string
 	var failed grouped
 	for _, v := range vs {
+		v = a.settled(v)
 		r.Evidence = append(r.Evidence, v.evidence...)
 		what := v.evidence[0].Sent
 		switch {
+		case v.cause == CauseNotStored:
+			if r.Cause == "" {
+				r.Cause = v.cause
+			}
+			failed.add(v.why, what)
 		case v.accepted() && v.res.Outcome == sender.UnexpectedStatus:
 			other = append(other, fmt.Sprintf("%s got %d", what, v.res.Status()))
 		case v.accepted():
@@ -200,6 +298,14 @@ func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 		r.Outcome, r.Message = Pass, fmt.Sprintf("answered %d", a.expected)
 		if len(vs) > 1 {
 			r.Message = fmt.Sprintf("answered %d to all %d packs", a.expected, len(vs))
+		}
+		if a.cfg.Confirm != nil {
+			r.Message += " and stored it, as --confirm saw"
+			if len(vs) > 1 {
+				r.Message = strings.TrimSuffix(r.Message, " it, as --confirm saw") + " them, as --confirm saw"
+			}
+		} else {
+			r.Message += ": taken; whether stored is not seen (--confirm shows it)"
 		}
 	}
 	return r

@@ -39,6 +39,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"` // undecided: nothing proven either way
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
@@ -61,6 +62,9 @@ func WriteJUnit(w io.Writer, target string, started time.Time, results []Result)
 		case Fail:
 			c.Failure = &junitMessage{Message: r.Message, Type: string(r.Cause), Text: evidence}
 			suite.Failures++
+		case Undecided:
+			c.Error = &junitMessage{Message: r.Message, Type: string(r.Cause), Text: evidence}
+			suite.Errors++
 		case Skip:
 			c.Skipped = &junitMessage{Message: r.Message}
 			suite.Skipped++
@@ -73,7 +77,7 @@ func WriteJUnit(w io.Writer, target string, started time.Time, results []Result)
 	}
 	suite.Tests = len(results)
 	suite.Time = seconds(total)
-	doc := junitSuites{Name: "thingsim audit", Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
+	doc := junitSuites{Name: "thingsim audit", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
@@ -131,6 +132,10 @@ func (a *auditor) baseline(ctx context.Context) {
 		for _, l := range []senmlgen.Layout{t.own, 1 - t.own} {
 			if f := t.forms[l]; f != nil {
 				e, res := a.send(ctx, f.what, a.signed(f.body), true)
+				if accepted(res) {
+					// Asked at once, before the other layout of the same device and time is sent.
+					f.verdict = a.confirm(ctx, "valid-"+l.String(), f.body, verdict{evidence: []Exchange{e}, res: res})
+				}
 				all = append(all, sent{f, e, res})
 				if a.base == nil && accepted(res) {
 					a.base = f
@@ -139,8 +144,14 @@ func (a *auditor) baseline(ctx context.Context) {
 		}
 	}
 	a.learnTokenRefusal(ctx)
+	secretLike := true
 	for _, s := range all {
+		stored := s.f.verdict
 		s.f.verdict = a.judge(ctx, s.f.what, s.f.body, s.e, s.res, false)
+		if stored.cause == CauseNotStored {
+			s.f.verdict.cause, s.f.verdict.why = stored.cause, stored.why
+		}
+		secretLike = secretLike && s.f.verdict.secretLike && sameAnswer(s.e, all[0].e)
 	}
 	if a.base == nil && a.rescued != nil {
 		// The platform's bytes were refused, the same data as a JSON library writes it accepted:
@@ -148,6 +159,48 @@ func (a *auditor) baseline(ctx context.Context) {
 		a.base = a.rescued
 		a.learnTokenRefusal(ctx)
 	}
+	if a.base != nil || len(all) == 0 {
+		return
+	}
+	// Nothing was accepted: every other shape audit sends, each once, until one is.
+	tried := map[string]bool{}
+	for _, s := range all {
+		tried[string(s.f.body)] = true
+	}
+	for _, p := range senmlgen.ProfileNames() {
+		for _, l := range []senmlgen.Layout{senmlgen.Legacy, senmlgen.Merged} {
+			g, err := senmlgen.New(senmlgen.Config{Profile: senmlgen.Profile(p), Layout: l, Numbers: a.cfg.Numbers, Seed: a.cfg.Seed, Now: a.cfg.Now})
+			if err != nil {
+				panic(err) // the profiles are the package's own
+			}
+			body := g.AppendNext(nil)
+			if tried[string(body)] {
+				continue
+			}
+			tried[string(body)] = true
+			f := &form{what: "a valid " + p + " pack, " + l.String() + " layout", layout: l, body: body}
+			e, res := a.send(ctx, f.what+" (looking for a pack the endpoint accepts)", a.signed(body), false)
+			if accepted(res) {
+				f.verdict = verdict{evidence: []Exchange{e}, res: res}
+				a.base, a.found = f, true
+				a.learnTokenRefusal(ctx)
+				return
+			}
+			secretLike = secretLike && sameAnswer(e, all[0].e)
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}
+	a.secretMismatch = secretLike
+}
+
+// usedPack says which pack a forged probe was derived from, when audit had to look for it.
+func (a *auditor) usedPack() string {
+	if !a.found {
+		return ""
+	}
+	return fmt.Sprintf(" (tested on %s, the first shape the endpoint accepted)", a.base.what)
 }
 
 // learnTokenRefusal sends the accepted pack with a wrong token, to learn how the endpoint
@@ -189,27 +242,42 @@ func escapeBaseName(body []byte, tree *node) []byte {
 	return splice(body, bn.off+1, 1, fmt.Sprintf(`\u%04x`, bn.raw[1]))
 }
 
-// tamper returns body with the last digit before the exponent of its last number changed; nil
-// when it holds no number.
-func tamper(body []byte, tree *node) []byte {
-	var last *node
+// tamper returns body with its last number changed to one that means another value: the last
+// digit of its mantissa raised by one, or, where that parses to the same double (a 17-digit value
+// such as 21.500000000000004), the digit before it, and so on. It returns the number before and
+// after, or nil when no number can be changed so.
+func tamper(body []byte, tree *node) (changed []byte, from, to string) {
+	var numbers []*node
 	var walk func(n *node)
 	walk = func(n *node) {
 		if n.kind == '0' && bytes.ContainsAny(n.raw, "0123456789") {
-			last = n
+			numbers = append(numbers, n)
 		}
 		for _, v := range n.vals {
 			walk(v)
 		}
 	}
 	walk(tree)
-	if last == nil {
-		return nil
+	for k := len(numbers) - 1; k >= 0; k-- {
+		n := numbers[k]
+		old, err := strconv.ParseFloat(string(n.raw), 64)
+		if err != nil {
+			continue
+		}
+		mantissa := n.raw
+		if e := bytes.IndexAny(mantissa, "eE"); e >= 0 {
+			mantissa = mantissa[:e]
+		}
+		for i := len(mantissa) - 1; i >= 0; i-- {
+			if mantissa[i] < '0' || mantissa[i] > '9' {
+				continue
+			}
+			raw := append([]byte(nil), n.raw...)
+			raw[i] = '0' + (raw[i]-'0'+1)%10
+			if v, err := strconv.ParseFloat(string(raw), 64); err == nil && v != old {
+				return splice(body, n.off, len(n.raw), string(raw)), string(n.raw), string(raw)
+			}
+		}
 	}
-	mantissa := last.raw
-	if e := bytes.IndexAny(mantissa, "eE"); e >= 0 {
-		mantissa = mantissa[:e]
-	}
-	i := bytes.LastIndexAny(mantissa, "0123456789")
-	return splice(body, last.off+i, 1, string('0'+(mantissa[i]-'0'+1)%10))
+	return nil, "", ""
 }

@@ -103,9 +103,44 @@ func FuzzRawTree(f *testing.F) {
 					t.Fatalf("%s: %s gives %s", body, v.what, v.body)
 				}
 			}
-			if b := tamper(body, tree); b != nil && !json.Valid(b) {
+			if b, _, _ := tamper(body, tree); b != nil && !json.Valid(b) {
 				t.Fatalf("%s tampered: %s", body, b)
 			}
 		}
 	})
+}
+
+// TestTamperChangesMeaning: the tampered number parses to another double, also where the last
+// digit of a 17-digit value is below what a double can tell apart.
+func TestTamperChangesMeaning(t *testing.T) {
+	for _, c := range []struct{ body, from, to string }{
+		{`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"t","v":21.22}]`, "21.22", "21.23"},
+		{`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"t","v":21.500000000000004}]`, "21.500000000000004", "21.500000000000014"},
+		{`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"t","v":1.0E7}]`, "1.0E7", "1.1E7"},
+		{`[{"bn":"urn:dev:x:","bt":1.7E9},{"n":"t","v":19}]`, "19", "10"},
+	} {
+		tree, err := parseRaw([]byte(c.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed, from, to := tamper([]byte(c.body), tree)
+		if from != c.from || to != c.to {
+			t.Errorf("%s: %s changed to %s, want %s to %s", c.body, from, to, c.from, c.to)
+		}
+		if want := strings.Replace(c.body, c.from, c.to, 1); string(changed) != want {
+			t.Errorf("%s: %s, want %s", c.body, changed, want)
+		}
+	}
+	if b, _, _ := tamper([]byte(`[{"bn":"urn:dev:x:"},{"n":"s","vs":"text"}]`), mustParse(t, `[{"bn":"urn:dev:x:"},{"n":"s","vs":"text"}]`)); b != nil {
+		t.Errorf("a pack without numbers tampered: %s", b)
+	}
+}
+
+func mustParse(t *testing.T, s string) *node {
+	t.Helper()
+	tree, err := parseRaw([]byte(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
 }

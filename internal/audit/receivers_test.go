@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,11 +107,19 @@ func auditURL(t *testing.T, url string, transport sender.Transport, templates []
 // auditWith audits url with cfg, completed with the destination, a short backoff and a fixed time.
 func auditWith(t *testing.T, url string, cfg Config) map[string]Result {
 	t.Helper()
-	d := &sender.Destination{Name: "audit", URL: url, Secret: sender.NewSecret(secret), PlugUUID: plug}
+	got, _ := auditAs(t, url, sender.Destination{Secret: sender.NewSecret(secret)}, cfg)
+	return got
+}
+
+// auditAs audits url as d (its name, URL and plug UUID filled in) with cfg, and returns the results
+// by check and the exit code they earn.
+func auditAs(t *testing.T, url string, d sender.Destination, cfg Config) (map[string]Result, int) {
+	t.Helper()
+	d.Name, d.URL, d.PlugUUID = "audit", url, plug
 	if _, err := d.Check(true); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Destination, cfg.Backoff, cfg.Now = d, []time.Duration{time.Millisecond}, time.Unix(1767323045, 0)
+	cfg.Destination, cfg.Backoff, cfg.Now = &d, []time.Duration{time.Millisecond}, time.Unix(1767323045, 0)
 	results, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +128,7 @@ func auditWith(t *testing.T, url string, cfg Config) map[string]Result {
 	for _, r := range results {
 		byName[r.Name] = r
 	}
-	return byName
+	return byName, ExitCode(results)
 }
 
 // expect checks the named checks' outcomes and causes; the others must pass or skip. Every failed
@@ -166,20 +176,20 @@ func TestDecodingReceivers(t *testing.T) {
 		want      map[string]want
 	}{
 		// Refuses every generated pack for its content: no refusal proves anything.
-		{"content-no-token", nil, merge(forged(want{Fail, CauseInconclusive}), map[string]want{
-			"valid-legacy": {Fail, CauseInconclusive}, "valid-merged": {Fail, CauseInconclusive},
-			"profiles": {Fail, CauseInconclusive}, "java-numbers": {Fail, CauseInconclusive}})},
+		{"content-no-token", nil, merge(forged(want{Undecided, CauseInconclusive}), map[string]want{
+			"valid-legacy": {Undecided, CauseInconclusive}, "valid-merged": {Undecided, CauseInconclusive},
+			"profiles": {Undecided, CauseInconclusive}, "java-numbers": {Undecided, CauseInconclusive}})},
 		// Given a pack it accepts, its missing token check shows.
 		{"content-no-token", withCounter, merge(forged(want{Fail, CauseTokenNotChecked}), map[string]want{
 			"other-secret": {Fail, CauseWrongSecretAccepted}, "tampered-body": {Fail, CauseBodyNotChecked}})},
 		// The token verifies, the content is refused: said so, and the forged checks pass.
 		{"token-then-content", nil, map[string]want{
-			"valid-legacy": {Fail, CauseContentRefused}, "valid-merged": {Fail, CauseContentRefused},
+			"valid-legacy": {Undecided, CauseContentRefused}, "valid-merged": {Undecided, CauseContentRefused},
 			"profiles": {Warn, CauseContentRefused}, "java-numbers": {Warn, CauseContentRefused}}},
 		{"token-then-content", withCounter, nil},
 		// Hashes re-serialised JSON and refuses the re-serialised form for its content: the changed
 		// status proves the re-serialisation; nothing was accepted, so the forged checks cannot tell.
-		{"reserialises-then-content", nil, merge(forged(want{Fail, CauseInconclusive}), map[string]want{
+		{"reserialises-then-content", nil, merge(forged(want{Undecided, CauseInconclusive}), map[string]want{
 			"valid-legacy": {Fail, CauseReserialised}, "valid-merged": {Fail, CauseReserialised},
 			"profiles": {Fail, CauseReserialised}, "java-numbers": {Fail, CauseReserialised}})},
 		// Given a pack it accepts, the re-serialised form is accepted and the token check tested on it.
@@ -259,9 +269,15 @@ func TestJSONStringifyReceiver(t *testing.T) {
 func TestJacksonReceiver(t *testing.T) {
 	cp := jvmtest.Compile(t, filepath.Join("testdata", "receivers", "JacksonReceiver.java"))
 	url := startReceiver(t, "java", "-cp", cp, "JacksonReceiver", secret)
-	for _, templates := range [][]Template{nil, withCounter} {
+	// A value of 17 digits whose last one a double cannot hold: a tamper of that digit would give
+	// the bytes Jackson writes back for the original, and so the original's token.
+	long := []Template{{Origin: "long.json", Body: []byte(`[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7E9},{"n":"temperature","u":"Cel","v":21.500000000000004}]`)}}
+	for _, templates := range [][]Template{nil, withCounter, long} {
 		got := auditURL(t, url, sender.NewHTTPTransport(sender.HTTPOptions{}), templates)
 		expect(t, got, map[string]want{"byte-variants": {Warn, CauseReserialisedCompatible}, "uppercase-token": {Warn, CauseCaseSensitiveToken}})
+		if templates != nil && templates[0].Origin == "long.json" && !strings.Contains(got["tampered-body"].Evidence[1].Sent, "21.500000000000004 changed to 21.500000000000014") {
+			t.Errorf("tampered-body: %s", got["tampered-body"].Evidence[1].Sent)
+		}
 	}
 }
 
@@ -290,5 +306,147 @@ func TestJacksonReceiverAndJVMRelease(t *testing.T) {
 	expect(t, got, map[string]want{"valid-merged": {Fail, CauseReserialised}})
 	if m := got["valid-legacy"].Message; !strings.Contains(m, "not the platform's") {
 		t.Errorf("valid-legacy does not say the pack as given is not in the platform's bytes: %s", m)
+	}
+}
+
+// Receivers on the patterns that sent a plain audit the wrong way: each must get its verdict, cause
+// and exit code by itself, and the same with --payload.
+
+// loraRawOnly is a Node-RED flow with no token check that answers LoRa raw uplinks in the legacy
+// layout and never answers anything else.
+func loraRawOnly(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if n := names(body); len(n) == 3 && n[0] == "" && n[1] == "payload" && n[2] == "port" {
+		return
+	}
+	<-r.Context().Done()
+}
+
+// oneStatus answers 400 to every error, a bad token and a pack without its counter record alike,
+// with different texts.
+func oneStatus(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	switch {
+	case !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)):
+		http.Error(w, `{"error":"Things-Message-Token does not match"}`, 400)
+	case !hasCounter(body):
+		http.Error(w, `{"error":"no counter record in the pack"}`, 400)
+	}
+}
+
+// mergedStore checks the token, answers 201 to every valid pack and stores only those in the
+// merged layout, by device and base time, as a route that drops the legacy layout silently does.
+type mergedStore struct {
+	mu     sync.Mutex
+	stored map[string]bool
+}
+
+func (m *mergedStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	if !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)) {
+		http.Error(w, "invalid token", 401)
+		return
+	}
+	if n := names(body); len(n) > 0 && n[0] != "" { // merged: the first record is a measurement
+		device, at := baseOf(body)
+		m.mu.Lock()
+		m.stored[device+"@"+at] = true
+		m.mu.Unlock()
+	}
+	w.WriteHeader(201)
+}
+
+func (m *mergedStore) confirm(_ context.Context, c Confirmation) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.stored[c.Device+"@"+c.Time] {
+		return fmt.Errorf("%s at %s is not in the store", c.Device, c.Time)
+	}
+	return nil
+}
+
+func TestPlainAuditDecides(t *testing.T) {
+	forgedChecks := []string{"valid-legacy", "valid-merged", "wrong-token", "missing-token", "other-secret", "tampered-body"}
+	store := &mergedStore{stored: map[string]bool{}}
+	for _, tc := range []struct {
+		name    string
+		handler http.Handler
+		secret  string
+		expect  int
+		cfg     Config
+		want    map[string]want
+		code    int
+		says    map[string]string // a check's message must hold this
+	}{
+		// No token check behind a shape filter that never answers: a LoRa raw pack, found by audit
+		// itself, proves the missing check; the forged probes' controls were answered.
+		{name: "lora-raw-only", handler: http.HandlerFunc(loraRawOnly),
+			cfg: Config{Checks: forgedChecks, Attempts: 1, Timeouts: []time.Duration{time.Second}},
+			want: merge(forged(want{Fail, CauseTokenNotChecked}), map[string]want{
+				"valid-legacy": {Fail, CauseTimeout}, "valid-merged": {Fail, CauseTimeout},
+				"other-secret": {Fail, CauseWrongSecretAccepted}, "tampered-body": {Fail, CauseBodyNotChecked}}),
+			code: 1, says: map[string]string{"wrong-token": "tested on a valid lora-raw pack, legacy layout"}},
+		// One status for every error: the different answers show the refusal is the content's.
+		{name: "one-status", handler: http.HandlerFunc(oneStatus),
+			want: map[string]want{"valid-legacy": {Undecided, CauseContentRefused}, "valid-merged": {Undecided, CauseContentRefused},
+				"profiles": {Warn, CauseContentRefused}, "java-numbers": {Warn, CauseContentRefused},
+				"wrong-token": {Undecided, CauseInconclusive}, "missing-token": {Undecided, CauseInconclusive},
+				"other-secret": {Undecided, CauseInconclusive}, "tampered-body": {Undecided, CauseInconclusive}},
+			code: 3, says: map[string]string{"valid-legacy": "no counter record in the pack"}},
+		{name: "one-status", handler: http.HandlerFunc(oneStatus), cfg: Config{Templates: withCounter}, code: 0},
+		// A correct receiver audited with the wrong secret.
+		{name: "wrong-secret", handler: receivers["correct"], secret: "Zz9@AnotherSecret/2025:QRSxyz#abc",
+			want: merge(forged(want{Undecided, CauseInconclusive}), map[string]want{
+				"valid-legacy": {Fail, CauseSecretMismatch}, "valid-merged": {Fail, CauseSecretMismatch},
+				"profiles": {Fail, CauseSecretMismatch}, "java-numbers": {Fail, CauseSecretMismatch}}),
+			code: 1, says: map[string]string{"valid-legacy": "check that the endpoint holds this secret for plug UUID " + plug}},
+		{name: "wrong-secret", handler: receivers["correct"], secret: "Zz9@AnotherSecret/2025:QRSxyz#abc", cfg: Config{Templates: withCounter},
+			want: merge(forged(want{Undecided, CauseInconclusive}), map[string]want{
+				"valid-legacy": {Fail, CauseSecretMismatch}, "valid-merged": {Fail, CauseSecretMismatch}, "java-numbers": {Fail, CauseSecretMismatch}}),
+			code: 1},
+		// 201 and nothing stored for the legacy layout: only --confirm sees it.
+		{name: "merged-store", handler: store, expect: 201, code: 0,
+			says: map[string]string{"valid-legacy": "whether stored is not seen"}},
+		{name: "merged-store", handler: store, expect: 201, cfg: Config{Confirm: store.confirm},
+			want: map[string]want{"valid-legacy": {Fail, CauseNotStored}, "profiles": {Fail, CauseNotStored}, "java-numbers": {Fail, CauseNotStored}}, code: 1,
+			says: map[string]string{"valid-legacy": "is not in the store", "valid-merged": "as --confirm saw"}},
+		{name: "merged-store", handler: store, expect: 201, cfg: Config{Confirm: store.confirm, Templates: withCounter},
+			// java-numbers adds records to the legacy pack, whose device and time the merged one
+			// stored: a confirmation by device and time sees it stored.
+			want: map[string]want{"valid-legacy": {Fail, CauseNotStored}}, code: 1},
+	} {
+		name := tc.name
+		if tc.cfg.Templates != nil {
+			name += "-with-payload"
+		}
+		if tc.cfg.Confirm != nil {
+			name += "-confirmed"
+		}
+		t.Run(name, func(t *testing.T) {
+			if tc.name == "lora-raw-only" {
+				t.Parallel() // waits for its timeouts
+			}
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			if tc.secret == "" {
+				tc.secret = secret
+			}
+			tc.cfg.Transport = sender.NewHTTPTransport(sender.HTTPOptions{})
+			got, code := auditAs(t, srv.URL+"/things", sender.Destination{Secret: sender.NewSecret(tc.secret), ExpectedStatus: tc.expect}, tc.cfg)
+			expect(t, got, tc.want)
+			if code != tc.code {
+				t.Errorf("exit code %d, want %d", code, tc.code)
+			}
+			for check, s := range tc.says {
+				if !strings.Contains(got[check].Message, s) {
+					t.Errorf("%s: %q does not say %q", check, got[check].Message, s)
+				}
+			}
+			for _, r := range got {
+				if strings.Contains(r.Message, "hash") && r.Cause != CauseReserialised && r.Cause != CauseReserialisedCompatible {
+					t.Errorf("%s advises on hashing without evidence of it: %s", r.Name, r.Message)
+				}
+			}
+		})
 	}
 }
