@@ -40,11 +40,11 @@ type faultRow struct {
 	// of the one before (a close that crosses the next request is lost by every client)
 	closeFirst bool
 	closed     chan struct{} // told of each connection the server closes, if not nil
-	answer   answer
-	messages int // sent one after another; default 1
-	attempts int
-	want     []string // per message: outcome and the answers of its attempts
-	kind     ErrorKind
+	answer     answer
+	messages   int // sent one after another; default 1
+	attempts   int
+	want       []string // per message: outcome and the answers of its attempts
+	kind       ErrorKind
 }
 
 func status(code int, text string) string {
