@@ -75,7 +75,10 @@ func runCheckTLS(ctx context.Context, opts *checkTLSOptions) error {
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
-	if !r.Accepted() {
+	switch {
+	case r.Undecided():
+		return errUndecided
+	case !r.Accepted():
 		return errFailed
 	}
 	return nil
@@ -117,11 +120,17 @@ func printTLSReport(ios *IOStreams, r *tlscheck.Report) {
 		fmt.Fprintf(w, "%s the platform would accept %s, with %d warning%s:\n", p.warn.Sprint("!"), r.URL, len(r.Warnings), plural(len(r.Warnings)))
 	case r.Accepted():
 		fmt.Fprintf(w, "%s the platform would accept %s\n", p.ok.Sprint("✓"), r.URL)
+	case r.Undecided():
+		fmt.Fprintf(w, "%s thingsim cannot tell whether the platform would accept %s:\n", p.warn.Sprint("?"), r.URL)
 	default:
 		fmt.Fprintf(w, "%s the platform would refuse %s:\n", p.bad.Sprint("✗"), r.URL)
 	}
 	for _, f := range r.Reasons {
-		fmt.Fprintf(w, "  %s %s: %s\n", p.bad.Sprint("✗"), f.Kind, f.Message)
+		mark := p.bad.Sprint("✗")
+		if r.Undecided() {
+			mark = p.warn.Sprint("?")
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, f.Kind, f.Message)
 		if f.Fix != "" {
 			fmt.Fprintf(w, "      fix: %s\n", f.Fix)
 		}

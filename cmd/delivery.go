@@ -28,13 +28,17 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		if err != nil {
 			return err
 		}
-		if !r.Accepted() {
-			diag := *ios
-			diag.Out = ios.ErrOut
+		diag := *ios
+		diag.Out = ios.ErrOut
+		switch {
+		case r.Undecided():
+			printTLSReport(&diag, r) // not proven refused: said, and the run goes on
+		case !r.Accepted():
 			printTLSReport(&diag, r)
 			return failure(errors.New("--check-tls: the platform would refuse this endpoint's TLS; nothing was sent"))
+		default:
+			fmt.Fprintf(ios.ErrOut, "--check-tls: the platform would accept the endpoint's TLS (%d listed suites accepted)\n", len(r.AcceptedSuites))
 		}
-		fmt.Fprintf(ios.ErrOut, "--check-tls: the platform would accept the endpoint's TLS (%d listed suites accepted)\n", len(r.AcceptedSuites))
 	}
 	report := newRunReport(ios, d.output == "json")
 	report.lines = d.lines

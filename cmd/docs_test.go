@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/docblock"
+	"github.com/thingsim/thingsim/internal/tlscheck"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -116,6 +117,19 @@ func TestDocsAuditConfirmSample(t *testing.T) {
 	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --only valid-legacy,valid-merged,wrong-token \\\n" +
 		"    --confirm '" + confirm + "' --confirm-timeout 2s\n" + out.String() + "$ echo $?\n1\n```\n"
 	checkSample(t, "usage.md", "audit-confirm-sample", sample, false)
+}
+
+// TestDocsTLSKinds: docs/receivers.md names every kind of check-tls's reasons and warnings.
+func TestDocsTLSKinds(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "receivers.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range tlscheck.Kinds {
+		if !strings.Contains(string(b), "`"+k+"`") {
+			t.Errorf("docs/receivers.md does not name the check-tls kind %s", k)
+		}
+	}
 }
 
 // TestCIExamplesCannotDrift: the CI examples install the newest Go rather than a release of

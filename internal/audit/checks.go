@@ -342,6 +342,8 @@ func checkTLS(ctx context.Context, a *auditor) Result {
 		return Result{Outcome: Warn, Cause: CauseTLS, Message: "the platform's TLS policy would accept the endpoint, with warnings: " + strings.Join(warns, "; "), Evidence: []Exchange{ev}}
 	case rep.Accepted():
 		return Result{Outcome: Pass, Message: "the platform's TLS policy would accept the endpoint", Evidence: []Exchange{ev}}
+	case rep.Undecided():
+		return Result{Outcome: Undecided, Cause: CauseTLS, Message: "thingsim cannot tell whether the platform would accept the endpoint: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 	case untrustedOnly:
 		return Result{Outcome: Warn, Cause: CauseTLS, Message: "TLS is in order but for its certificate: " + strings.Join(why, "; "), Evidence: []Exchange{ev}}
 	}

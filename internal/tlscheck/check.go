@@ -37,6 +37,10 @@ const (
 	KindTrustStore      = "trust_store"
 )
 
+// Kinds lists every kind of reason and warning, for the documentation.
+var Kinds = []string{KindProtocolVersion, KindCipherSuites, KindSelfSigned, KindUntrustedRoot, KindUntrusted, KindExpired,
+	KindHostname, KindPort, KindUnreachable, KindWeakDH, KindHost, KindJavaSuites, KindExpiry, KindTrustStore}
+
 // Finding is a reason the platform would refuse the endpoint, or a warning; Fix says what to
 // change, where there is a usual fix.
 type Finding struct {
@@ -90,7 +94,7 @@ type TrustResult struct {
 // Report is the whole answer.
 type Report struct {
 	URL            string          `json:"url"`
-	Verdict        string          `json:"verdict"` // accept or refuse
+	Verdict        string          `json:"verdict"` // accept, refuse or undecided
 	Reasons        []Finding       `json:"reasons"`
 	Warnings       []Finding       `json:"warnings"`
 	Protocols      map[string]bool `json:"protocols"`
@@ -103,6 +107,10 @@ type Report struct {
 
 // Accepted reports whether the platform would accept the endpoint.
 func (r *Report) Accepted() bool { return r.Verdict == "accept" }
+
+// Undecided reports a server that meets the documented policy but that a stock Java client cannot
+// connect to: whether the platform would accept it depends on a JVM thingsim cannot see.
+func (r *Report) Undecided() bool { return r.Verdict == "undecided" }
 
 // Config configures a check.
 type Config struct {
@@ -223,9 +231,11 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 				} else {
 					otherAccepted = append(otherAccepted, s.Name)
 				}
+				// A Java client negotiates among the suites it implements: a weak group is
+				// harmless only beside another suite that Java would pick.
 				if isDHE(s.Code) && a.DHBits > 0 && a.DHBits < 2048 {
 					weakDH = a.DHBits
-				} else {
+				} else if s.Java {
 					strongOther = true
 				}
 				if chainDER == nil {
@@ -250,7 +260,7 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 	case len(r.AcceptedSuites) == 0 && r.Protocols["TLS1.2"]:
 		r.refuse(Finding{Kind: KindCipherSuites, Message: "the server accepts none of the 41 cipher suites on the platform's list", Fix: fixCiphers})
 	case len(javaAccepted) == 0 && len(otherAccepted) > 0:
-		r.warn(Finding{Kind: KindJavaSuites, Message: fmt.Sprintf("the listed suites the server accepts (%s) are not implemented by a stock Java client; the documented list is met, but a Java platform may not connect",
+		r.refuse(Finding{Kind: KindJavaSuites, Message: fmt.Sprintf("the listed suites the server accepts (%s) are not implemented by a stock Java client: the documented list is met, but a Java client cannot connect, so whether the platform can is undecided",
 			strings.Join(otherAccepted, ", ")), Fix: fixCiphers})
 	}
 	if weakDH > 0 {
@@ -275,8 +285,12 @@ func (r *Report) warn(f Finding)   { r.Warnings = append(r.Warnings, f) }
 
 func (r *Report) finish() *Report {
 	r.Verdict = "accept"
-	if len(r.Reasons) > 0 {
-		r.Verdict = "refuse"
+	for _, f := range r.Reasons {
+		if f.Kind != KindJavaSuites {
+			r.Verdict = "refuse"
+			return r
+		}
+		r.Verdict = "undecided"
 	}
 	return r
 }

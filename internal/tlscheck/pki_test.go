@@ -149,3 +149,18 @@ func sServer(t *testing.T, cert string, args ...string) string {
 		}
 	}
 }
+
+// dhParams writes the 1024-bit DH group of RFC 5114 (section 2.1) with openssl, at once (a safe
+// prime of its own would take a while), and returns its file.
+func dhParams(t *testing.T) string {
+	t.Helper()
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl is missing: .ci/run installs it (Debian openssl)")
+	}
+	path := filepath.Join(t.TempDir(), "dh.pem")
+	if out, err := exec.Command(openssl, "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt", "dh_rfc5114:1", "-out", path).CombinedOutput(); err != nil {
+		t.Fatalf("openssl genpkey: %v\n%s", err, out)
+	}
+	return path
+}
