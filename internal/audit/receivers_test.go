@@ -386,6 +386,12 @@ func TestPlainAuditDecides(t *testing.T) {
 				"valid-legacy": {Fail, CauseTimeout}, "valid-merged": {Fail, CauseTimeout},
 				"other-secret": {Fail, CauseWrongSecretAccepted}, "tampered-body": {Fail, CauseBodyNotChecked}}),
 			code: 1, says: map[string]string{"wrong-token": "tested on a valid lora-raw pack, legacy layout"}},
+		{name: "lora-raw-only", handler: http.HandlerFunc(loraRawOnly),
+			cfg: Config{Checks: forgedChecks, Attempts: 1, Timeouts: []time.Duration{time.Second}, Templates: withCounter},
+			want: merge(forged(want{Fail, CauseTokenNotChecked}), map[string]want{
+				"valid-legacy": {Fail, CauseTimeout}, "valid-merged": {Fail, CauseTimeout},
+				"other-secret": {Fail, CauseWrongSecretAccepted}, "tampered-body": {Fail, CauseBodyNotChecked}}),
+			code: 1, says: map[string]string{"tampered-body": "tested on a valid lora-raw pack, legacy layout"}},
 		// One status for every error: the different answers show the refusal is the content's.
 		{name: "one-status", handler: http.HandlerFunc(oneStatus),
 			want: map[string]want{"valid-legacy": {Undecided, CauseContentRefused}, "valid-merged": {Undecided, CauseContentRefused},
