@@ -264,7 +264,10 @@ func (in *destinationInput) check(ios *IOStreams, relax bool) error {
 		fmt.Fprintf(ios.ErrOut, "%s %s\n", w.Sprint("warning:"), s)
 	}
 	for _, v := range warnings {
-		fmt.Fprintf(ios.ErrOut, "%s %s\n", w.Sprint("warning:"), v)
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", w.Sprint("warning:"), violationText(v, true))
+	}
+	if re := (*sender.RuleError)(nil); errors.As(err, &re) {
+		return ruleError(re)
 	}
 	if err != nil {
 		return configError(err)

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -37,7 +38,9 @@ func Run(ctx context.Context, ios *IOStreams, args []string) int {
 	cmd, err := root.ExecuteContextC(ctx)
 	code, msg, usage := exitCodeOf(ctx, err)
 	if msg != "" {
-		fmt.Fprintf(ios.ErrOut, "%s: %s\n", ios.errPalette().bad.Sprint("thingsim "+cmd.Name()), msg)
+		// cmd is the root itself for an unknown command: "thingsim", not "thingsim thingsim".
+		msg = strings.TrimSuffix(msg, ` for "thingsim"`)
+		fmt.Fprintf(ios.ErrOut, "%s: %s\n", ios.errPalette().bad.Sprint(cmd.CommandPath()), msg)
 		if usage {
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -82,13 +83,16 @@ func runValidate(_ context.Context, opts *validateOptions) error {
 		fmt.Fprintf(opts.ios.Out, "%s %s\n", p.warn.Sprint("!"), w)
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(opts.ios.Out, "%s %s\n", p.warn.Sprint("!"), w)
+		fmt.Fprintf(opts.ios.Out, "%s %s\n", p.warn.Sprint("!"), violationText(w, true))
 	}
 	if re != nil {
 		for _, v := range re.Violations {
-			fmt.Fprintf(opts.ios.Out, "%s %s\n", p.bad.Sprint("✗"), v)
+			fmt.Fprintf(opts.ios.Out, "%s %s\n", p.bad.Sprint("✗"), violationText(v, false))
 		}
 		fmt.Fprintf(opts.ios.Out, "destination %q breaks %d rule%s\n", in.dest.Name, len(re.Violations), plural(len(re.Violations)))
+		if slices.ContainsFunc(re.Violations, func(v sender.Violation) bool { return v.Policy }) {
+			fmt.Fprintln(opts.ios.Out, "for a local or staging endpoint, --relax makes the platform's policy rules (https, port 443, a reachable host, the secret's strength) warnings")
+		}
 		return &exitError{code: exitUsage}
 	}
 	plug := in.dest.PlugUUID

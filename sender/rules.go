@@ -158,7 +158,6 @@ func (c *checker) warn(field, msg string) {
 func (c *checker) policy(field, msg string) {
 	v := Violation{Field: field, Message: msg, Policy: true}
 	if c.relax {
-		v.Message += " (allowed by --relax)"
 		c.warnings = append(c.warnings, v)
 		return
 	}
@@ -197,6 +196,11 @@ func RedactURL(raw string) string {
 func (c *checker) urlRules(raw, shown string) {
 	if i := strings.IndexFunc(raw, unicode.IsSpace); i >= 0 {
 		c.fail("url", fmt.Sprintf("%q holds white space at byte %d; encode it as %%20", shown, i))
+		return
+	}
+	if !strings.Contains(raw, "://") && !strings.HasPrefix(raw, "/") {
+		// host:port/path parses as a scheme "host" or fails on the colon: neither helps.
+		c.fail("url", fmt.Sprintf("%q has no scheme: write it as https://%s", shown, shown))
 		return
 	}
 	u, err := url.Parse(raw)
@@ -333,8 +337,11 @@ func (c *checker) auth(a Auth) {
 func (c *checker) secret(s Secret) {
 	v := s.Reveal()
 	if v == "" {
-		c.fail("sharedSecret", "is required: give it with --secret-file, --secret-env or sharedSecretFile")
+		c.fail("sharedSecret", "is required")
 		return
+	}
+	if trimmed := strings.TrimRightFunc(v, unicode.IsSpace); len(trimmed) != len(v) {
+		c.warn("sharedSecret", fmt.Sprintf("ends with %d white-space character(s), such as a line break of a pasted file: they are part of the secret, so the endpoint must hold them too", utf8.RuneCountInString(v[len(trimmed):])))
 	}
 	n := utf8.RuneCountInString(v)
 	switch {

@@ -410,6 +410,17 @@ func TestPlainAuditDecides(t *testing.T) {
 			want: merge(forged(want{Undecided, CauseInconclusive}), map[string]want{
 				"valid-legacy": {Fail, CauseSecretMismatch}, "valid-merged": {Fail, CauseSecretMismatch}, "java-numbers": {Fail, CauseSecretMismatch}}),
 			code: 1},
+		// 204 where the destination expects 200: delivered for the platform, a failure for send
+		// and audit alike.
+		{name: "answers-204", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			if !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)) {
+				http.Error(w, "invalid token", 401)
+				return
+			}
+			w.WriteHeader(204)
+		}), want: map[string]want{"valid-legacy": {Fail, CauseUnexpectedStatus}, "valid-merged": {Fail, CauseUnexpectedStatus},
+			"profiles": {Fail, CauseUnexpectedStatus}, "java-numbers": {Fail, CauseUnexpectedStatus}}, code: 1},
 		// 201 and nothing stored for the legacy layout: only --confirm sees it.
 		{name: "merged-store", handler: store, expect: 201, code: 0,
 			says: map[string]string{"valid-legacy": "whether stored is not seen"}},

@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"encoding/base64"
+	neturl "net/url"
 	"strings"
 	"unicode/utf8"
 )
@@ -59,8 +60,11 @@ func (h *Handler) curlCommand(a *Arrival) string {
 	}
 	method := a.Summary().Method
 	url := "https://ENDPOINT" + target(a)
-	if h.cfg.Endpoint != "" {
+	switch {
+	case h.cfg.Endpoint != "":
 		url = h.cfg.Endpoint + target(a)
+	case a.Record.Target == "" && a.Record.URL != "":
+		url = a.Record.URL // a dead letter: where it was to go
 	}
 	b.WriteString(" -X " + shellQuote(method) + " " + shellQuote(url))
 	headers := a.Record.Headers
@@ -83,9 +87,14 @@ func (h *Handler) curlCommand(a *Arrival) string {
 	return b.String()
 }
 
+// target is the request target of an arrival: as it arrived, or for a dead letter the path and
+// query of the URL it was sent to.
 func target(a *Arrival) string {
 	if a.Record.Target != "" {
 		return a.Record.Target
+	}
+	if u, err := neturl.Parse(a.Record.URL); err == nil && a.Record.URL != "" {
+		return u.RequestURI()
 	}
 	return "/"
 }

@@ -94,6 +94,26 @@ func TestMessagesNewestFirst(t *testing.T) {
 	}
 }
 
+// TestDeadLetterCurl: a dead letter's curl command posts to the URL it was to go to, with the
+// platform's headers, not to a placeholder's root.
+func TestDeadLetterCurl(t *testing.T) {
+	store := NewStore(0, 0)
+	_, srv := serve(t, Config{Store: store})
+	r := rec(pack)
+	r.Target, r.Headers, r.URL = "", nil, "https://staging.example.com/kpn/things?tenant=7"
+	store.Add(r)
+	var d struct{ Curl string }
+	get(t, srv.URL+"/api/messages/1", &d)
+	if !strings.Contains(d.Curl, "curl -X 'POST' 'https://staging.example.com/kpn/things?tenant=7'") || strings.Contains(d.Curl, "ENDPOINT") {
+		t.Errorf("curl: %s", d.Curl)
+	}
+	_, srv = serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443"})
+	get(t, srv.URL+"/api/messages/1", &d)
+	if !strings.Contains(d.Curl, "'https://127.0.0.1:8443/kpn/things?tenant=7'") {
+		t.Errorf("curl to another endpoint: %s", d.Curl)
+	}
+}
+
 func TestDetail(t *testing.T) {
 	store := NewStore(0, 0)
 	_, srv := serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443", CAFile: "ca.pem", SecretFile: "secret"})
