@@ -72,10 +72,19 @@ func auditProcess(t *testing.T, name string, args ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every required check must pass on evidence: a skip, an undecided check or a warning is no
+	// proof that the receiver is right.
+	passed := 0
 	for _, r := range results {
-		if r.Outcome == audit.Fail || r.Outcome == audit.Warn {
+		switch {
+		case r.Outcome == audit.Pass:
+			passed++
+		case r.Required || r.Outcome != audit.Skip:
 			t.Errorf("%s: %s: %s %v", r.Name, r.Outcome, r.Message, r.Evidence)
 		}
+	}
+	if passed == 0 || audit.ExitCode(results) != 0 {
+		t.Errorf("%d checks passed, exit code %d", passed, audit.ExitCode(results))
 	}
 }
 

@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"encoding/json"
+	"os/exec"
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/record"
@@ -32,4 +33,21 @@ func FuzzView(f *testing.F) {
 			t.Fatalf("size %d of %d bytes", v.Size, len(body))
 		}
 	})
+}
+
+// TestShellQuoting: what shellQuote and shellWord make of a string, a POSIX shell gives back byte
+// for byte, single quotes, newlines and dollars included.
+func TestShellQuoting(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh on this machine")
+	}
+	for _, s := range []string{"plain", "it's", "''", "a b\nc", "$HOME `id` $(id) \\ \"", "ends with '", "caf\u00e9 \u00fcber"} {
+		for name, quote := range map[string]func(string) string{"shellQuote": shellQuote, "shellWord": shellWord} {
+			out, err := exec.Command(sh, "-c", "printf '%s' "+quote(s)).Output()
+			if err != nil || string(out) != s {
+				t.Errorf("%s(%q): the shell gave back %q (%v)", name, s, out, err)
+			}
+		}
+	}
 }
