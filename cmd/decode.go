@@ -87,7 +87,7 @@ func runDecode(opts *decodeOptions) error {
 		sheet = csv.NewWriter(ios.Out)
 		sheet.Write([]string{"time", "device", "name", "kind", "value", "unit", "sum"})
 	}
-	bad := 0
+	bad, rows := 0, 0
 	// finish writes out what the table or CSV holds, and says how many packs were bad.
 	finish := func() error {
 		if table != nil {
@@ -118,13 +118,15 @@ func runDecode(opts *decodeOptions) error {
 			}
 			continue
 		}
-		ms, err := senml.Decode(it.Body)
-		if err != nil {
+		// Walked twice, so that a pack is printed whole or not at all without being held whole:
+		// a pack of a million records needs the memory of one.
+		now := time.Now()
+		if err := senml.Walk(it.Body, now, func(senml.Measurement) error { return nil }); err != nil {
 			bad++
 			fmt.Fprintf(ios.ErrOut, "%s %s: %v\n", ios.errPalette().bad.Sprint("bad pack:"), wireText(it.Origin), err)
 			continue
 		}
-		for _, m := range ms {
+		senml.Walk(it.Body, now, func(m senml.Measurement) error {
 			switch opts.output {
 			case "json":
 				b, _ := json.Marshal(resolvedOf(m))
@@ -137,10 +139,18 @@ func runDecode(opts *decodeOptions) error {
 				sheet.Write([]string{m.Time.UTC().Format(time.RFC3339Nano), m.Device, m.Name, m.Kind.String(), valueText(m), m.Unit, sum})
 			default:
 				fmt.Fprintf(table, "%s\t%s\t%s\t%s\t%s\n", m.Time.UTC().Format(time.RFC3339Nano), wireText(m.Device), wireText(m.Name), wireText(valueText(m)), wireText(m.Unit))
+				// The table aligns blocks of rows: it holds no more than one block.
+				if rows++; rows%tableBlock == 0 {
+					table.Flush()
+				}
 			}
-		}
+			return nil
+		})
 	}
 }
+
+// tableBlock is how many rows of decode's table are aligned together.
+const tableBlock = 1000
 
 // valueText writes a measurement's value: numbers in Go's shortest form, data in base64.
 func valueText(m senml.Measurement) string {

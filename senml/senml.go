@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -76,14 +77,29 @@ func Decode(body []byte) ([]Measurement, error) { return DecodeAt(body, time.Now
 // DecodeAt resolves a pack with relative times counted from now. Records that hold only base
 // fields (the legacy layout's first) give no measurement.
 func DecodeAt(body []byte, now time.Time) ([]Measurement, error) {
+	var out []Measurement
+	err := Walk(body, now, func(m Measurement) error {
+		out = append(out, m)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Walk resolves a pack as DecodeAt does, handing each measurement to fn as its record is read, so
+// that a pack of a million records needs the memory of one: what fn keeps is its own. An error of
+// fn ends the walk and is returned. A pack that fails in its last record has had its other
+// measurements handed on: a caller that wants all or nothing walks twice.
+func Walk(body []byte, now time.Time, fn func(Measurement) error) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	var records []map[string]json.RawMessage
-	if err := dec.Decode(&records); err != nil {
-		return nil, fmt.Errorf("senml: not a JSON array of records: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("senml: more after the pack's closing bracket")
+	notArray := func(err error) error { return fmt.Errorf("senml: not a JSON array of records: %w", err) }
+	if tok, err := dec.Token(); err != nil {
+		return notArray(err)
+	} else if tok != json.Delim('[') {
+		return notArray(fmt.Errorf("it starts with %v", tok))
 	}
 	var base struct {
 		name, unit   string
@@ -91,10 +107,14 @@ func DecodeAt(body []byte, now time.Time) ([]Measurement, error) {
 		sum          float64
 		hasV, hasSum bool
 	}
-	var out []Measurement
-	for i, rec := range records {
-		if rec == nil {
-			return nil, &RecordError{Record: i, Msg: "not a JSON object"}
+	for i := 0; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return notArray(err)
+		}
+		rec, err := members(raw)
+		if err != nil {
+			return &RecordError{Record: i, Msg: err.Error()}
 		}
 		r := reader{i: i, rec: rec}
 		if s, ok := r.str("bn"); ok {
@@ -160,14 +180,14 @@ func DecodeAt(body []byte, now time.Time) ([]Measurement, error) {
 		}
 		t, _ := r.num("t")
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
 		if values > 1 {
-			return nil, &RecordError{Record: i, Msg: "more than one of v, vs, vb and vd"}
+			return &RecordError{Record: i, Msg: "more than one of v, vs, vb and vd"}
 		}
 		if values == 0 && m.Sum == nil {
 			if r.has("n") || r.has("u") || r.has("t") {
-				return nil, &RecordError{Record: i, Msg: "a record with a name, unit or time but no value (v, vs, vb, vd) or sum (s)"}
+				return &RecordError{Record: i, Msg: "a record with a name, unit or time but no value (v, vs, vb, vd) or sum (s)"}
 			}
 			continue // base fields only
 		}
@@ -175,12 +195,64 @@ func DecodeAt(body []byte, now time.Time) ([]Measurement, error) {
 			m.Kind = NoValue // a sum alone
 		}
 		if m.FullName() == "" {
-			return nil, &RecordError{Record: i, Field: "n", Msg: "no name: neither n nor a base name bn"}
+			return &RecordError{Record: i, Field: "n", Msg: "no name: neither n nor a base name bn"}
+		}
+		if sec := base.time + t; sec < minSeconds || sec > maxSeconds {
+			field := "t"
+			if r.has("bt") || !r.has("t") {
+				field = "bt"
+			}
+			return &RecordError{Record: i, Field: field, Msg: fmt.Sprintf("the time %v (base time plus time) is out of range: a time is seconds since 1970 up to the year 9999, or below 2^28 seconds from now", sec)}
 		}
 		m.Time = absolute(base.time+t, now)
-		out = append(out, m)
+		if err := fn(m); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return notArray(err)
+	}
+	if dec.More() {
+		return errors.New("senml: more after the pack's closing bracket")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("senml: more after the pack's closing bracket")
+	}
+	return nil
+}
+
+// The times a pack may hold, in seconds: relative ones no further back than about 3,000 years,
+// absolute ones up to the end of the year 9999.
+const (
+	minSeconds = -1e11
+	maxSeconds = 253402300799
+)
+
+// members reads a record's members, refusing one that appears twice: JSON decoders disagree on
+// which of the two counts, so a pack that holds both means nothing for sure (receive and the
+// validator refuse it too).
+func members(raw json.RawMessage) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	rec := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, ok := rec[key]; ok {
+			return nil, fmt.Errorf("%s: appears twice in the record", key)
+		}
+		rec[key] = v
+	}
+	return rec, nil
 }
 
 // absolute turns SenML seconds into a time: from the epoch, or from now below 2^28.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,4 +235,41 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRefusedPacks: a member twice in a record and a time no calendar holds are refused, naming
+// the record and the member.
+func TestRefusedPacks(t *testing.T) {
+	for _, c := range []struct{ body, want string }{
+		{`[{"bn":"urn:dev:a:","bn":"urn:dev:b:","bt":1.7E9},{"n":"t","v":1}]`, "senml: record 0: bn: appears twice in the record"},
+		{`[{"bn":"urn:dev:a:","bt":1.7E9},{"n":"t","v":1,"v":2}]`, "senml: record 1: v: appears twice in the record"},
+		{`[{"bn":"urn:dev:a:","bt":1e300},{"n":"t","v":1}]`, "senml: record 1: bt: the time 1e+300"},
+		{`[{"bn":"urn:dev:a:","bt":1.7E9},{"n":"t","v":1,"t":1e12}]`, "senml: record 1: t: the time"},
+		{`[{"bn":"urn:dev:a:","n":"t","v":1,"t":-1e300}]`, "senml: record 0: t: the time"},
+		{`[{"bn":"urn:dev:a:","n":"t","v":1}] x`, "senml: more after the pack's closing bracket"},
+		{`[null]`, "senml: record 0: not a JSON object"},
+		{`{"bn":"x"}`, "senml: not a JSON array of records"},
+	} {
+		_, err := DecodeAt([]byte(c.body), time.Unix(1767323045, 0))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %s…", c.body, err, c.want)
+		}
+	}
+}
+
+// TestWalkStreams: Walk hands on each measurement as it reads it, and stops at fn's error.
+func TestWalkStreams(t *testing.T) {
+	body := []byte(`[{"bn":"urn:dev:a:","bt":1.7E9},{"n":"a","v":1},{"n":"b","v":2},{"n":"c","v":3}]`)
+	stop := errors.New("enough")
+	var names []string
+	err := Walk(body, time.Now(), func(m Measurement) error {
+		names = append(names, m.Name)
+		if m.Name == "b" {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || strings.Join(names, ",") != "a,b" {
+		t.Errorf("%v after %v", err, names)
+	}
 }
