@@ -161,6 +161,34 @@ func TestBodyCannotForgeHeads(t *testing.T) {
 	}
 }
 
+// TestHeadEndingLFCRLF: a head whose last line ends in a bare "\n" before the blank "\r\n" (Go
+// accepts it) ends there: the body's lines, X-Forged and a second plug UUID, are no headers of
+// the capture, which holds the headers Go parsed.
+func TestHeadEndingLFCRLF(t *testing.T) {
+	capture := &syncBuffer{}
+	h := NewHandler(Config{Capture: capture})
+	addr := servePlain(t, h, 0, 0)
+	body := "X-Forged: yes\r\nThings-Plug-UUID: 00000000-0000-0000-0000-000000000000\r\n\r\n"
+	raw := fmt.Sprintf("POST /t HTTP/1.1\r\nHost: x\r\nThings-Plug-UUID: fbc063cb-4dd4-41b3-917a-e2d1ea907f75\r\nContent-Length: %d\n\r\n%s", len(body), body)
+	if got := exchange(t, addr, raw, true); !strings.HasPrefix(got, "HTTP/1.1 ") {
+		t.Fatalf("answer %q", got)
+	}
+	recs := capture.records(t)
+	if len(recs) != 1 {
+		t.Fatalf("%d records", len(recs))
+	}
+	var names []string
+	for _, h := range recs[0].Headers {
+		names = append(names, h.Name+"="+h.Value)
+	}
+	if got := strings.Join(names, ","); strings.Contains(got, "Forged") || strings.Count(got, "Things-Plug-UUID") != 1 || recs[0].PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" {
+		t.Errorf("headers %s, plug UUID %s", got, recs[0].PlugUUID)
+	}
+	if b, _ := recs[0].Bytes(); string(b) != body {
+		t.Errorf("body %q", b)
+	}
+}
+
 // TestHTTP2PrefaceIsNoRequest: an HTTP/2 preface on the HTTP/1.1 endpoint is refused, not captured.
 func TestHTTP2PrefaceIsNoRequest(t *testing.T) {
 	capture := &syncBuffer{}

@@ -7,6 +7,7 @@ import (
 	"github.com/thingsim/thingsim/internal/record"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -108,17 +109,27 @@ func (c *rawConn) takeHead(r *http.Request) ([]record.Header, bool) {
 		c.lose()
 		return nil, false
 	}
-	end := bytes.Index(c.buf[start:], []byte("\r\n\r\n"))
-	sep := 4
-	if lf := bytes.Index(c.buf[start:], []byte("\n\n")); lf >= 0 && (end < 0 || lf < end) {
-		end, sep = lf, 2
+	// The head ends at its first empty line, as Go reads lines: up to a "\n", a "\r" before it
+	// dropped. (Searching for "\r\n\r\n" missed a head ending "\n\r\n", and took the body's
+	// lines for headers.)
+	end, next := -1, 0
+	for off := start; ; {
+		nl := bytes.IndexByte(c.buf[off:], '\n')
+		if nl < 0 {
+			break
+		}
+		if line := bytes.TrimSuffix(c.buf[off:off+nl], []byte("\r")); len(line) == 0 {
+			end, next = off, off+nl+1
+			break
+		}
+		off += nl + 1
 	}
 	if end < 0 {
 		c.lose()
 		return nil, false
 	}
-	head := string(c.buf[start : start+end])
-	rest := c.buf[start+end+sep:]
+	head := string(c.buf[start:end])
+	rest := c.buf[next:]
 	c.buf = append(c.buf[:0], rest...)
 	switch {
 	case r.ContentLength > 0:
@@ -137,7 +148,31 @@ func (c *rawConn) takeHead(r *http.Request) ([]record.Header, bool) {
 		}
 		hs = append(hs, record.Header{Name: name, Value: strings.TrimSpace(value)})
 	}
+	if !sameHeaders(hs, r) {
+		return nil, false // not the head Go parsed: its view, not a guess
+	}
 	return hs, true
+}
+
+// sameHeaders reports whether the raw header lines hs are the headers Go parsed for r: each of
+// its values, and no other (Host, which Go moves to r.Host, aside).
+func sameHeaders(hs []record.Header, r *http.Request) bool {
+	n := 0
+	for _, h := range hs {
+		switch k := http.CanonicalHeaderKey(h.Name); {
+		case k == "Host", k == "Transfer-Encoding" && len(r.TransferEncoding) > 0:
+			continue // Go moves them out of r.Header
+		}
+		if !slices.Contains(r.Header.Values(h.Name), h.Value) {
+			return false
+		}
+		n++
+	}
+	total := 0
+	for _, vs := range r.Header {
+		total += len(vs)
+	}
+	return n == total
 }
 
 func canonicalHeaders(r *http.Request) []record.Header {
