@@ -39,7 +39,7 @@ func serveUI(ios *IOStreams, addr, urlOut string, h http.Handler) (*uiServer, er
 		fmt.Fprintf(ios.ErrOut, "%s the inspector listens on %s, beyond this machine: anyone who can reach it sees the traffic (bodies, tokens, headers; credentials redacted)\n",
 			ios.errPalette().warn.Sprint("warning:"), ln.Addr())
 	}
-	s := &uiServer{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}, url: "http://" + ln.Addr().String() + "/"}
+	s := &uiServer{srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 60 * time.Second, ErrorLog: discardLog}, url: "http://" + ln.Addr().String() + "/"}
 	if urlOut != "" {
 		if err := os.WriteFile(urlOut, []byte(s.url+"\n"), 0o644); err != nil {
 			ln.Close()

@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"encoding/base64"
+	"fmt"
 	neturl "net/url"
 	"strings"
 	"unicode/utf8"
@@ -20,7 +21,14 @@ func (h *Handler) replayCommand(a *Arrival) string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("printf '%s\\n' " + shellQuote(strings.TrimSuffix(string(line), "\n")) + " |\n  thingsim replay")
+	source := " /dev/stdin"
+	if len(line) > MaxViewBody {
+		// Too large to copy: the command replays the record the page's link downloads.
+		source = fmt.Sprintf(" message-%d.jsonl", a.ID)
+		b.WriteString("thingsim replay")
+	} else {
+		b.WriteString("printf '%s\\n' " + shellQuote(strings.TrimSuffix(string(line), "\n")) + " |\n  thingsim replay")
+	}
 	if h.cfg.Endpoint == "" {
 		b.WriteString(" --destination dest.yaml")
 	} else {
@@ -37,7 +45,7 @@ func (h *Handler) replayCommand(a *Arrival) string {
 			b.WriteString(" --secret-file SECRET_FILE")
 		}
 	}
-	b.WriteString(" /dev/stdin")
+	b.WriteString(source)
 	return b.String()
 }
 
@@ -45,8 +53,8 @@ func (h *Handler) replayCommand(a *Arrival) string {
 // arrived, credentials still redacted) and body bytes, with the captured token.
 func (h *Handler) curlCommand(a *Arrival) string {
 	body, err := a.Record.Bytes()
-	if err != nil || a.Record.BodyTruncated {
-		return ""
+	if err != nil || a.Record.BodyTruncated || len(body) > MaxViewBody {
+		return "" // nothing to send, or too large to copy: replay the downloaded record
 	}
 	var b strings.Builder
 	if utf8.Valid(body) && !strings.ContainsRune(string(body), 0) {

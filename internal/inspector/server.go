@@ -91,6 +91,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this inspector answers only to localhost or an IP address, not "+strconv.Quote(r.Host), http.StatusMisdirectedRequest)
 		return
 	}
+	// A page of another site may not read the API, nor make the inspector do the work of a read
+	// (a big pack's view): a browser says where a request comes from.
+	if site := r.Header.Get("Sec-Fetch-Site"); strings.HasPrefix(r.URL.Path, "/api/") && (site == "cross-site" || site == "same-site") {
+		http.Error(w, "refused: a read of the inspector's API from another site ("+site+")", http.StatusForbidden)
+		return
+	}
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")

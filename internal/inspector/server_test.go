@@ -385,3 +385,85 @@ func TestVendoredUPlot(t *testing.T) {
 		}
 	}
 }
+
+// bigPack is a pack of n numeric records.
+func bigPack(n int) string {
+	var b strings.Builder
+	b.WriteString(`[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7E9}`)
+	for i := range n {
+		fmt.Fprintf(&b, `,{"n":"m%d","v":%d.5}`, i%50, i)
+	}
+	return b.String() + "]"
+}
+
+// TestStoreBoundCountsSummaries: the store's byte bound holds the summaries and their points too,
+// and a summary keeps at most MaxPoints points, counting the others.
+func TestStoreBoundCountsSummaries(t *testing.T) {
+	const bound = 1 << 20
+	store := NewStore(0, bound)
+	pack := bigPack(2000) // about 40 KiB of body (twice: text and base64), 2,000 points
+	for range 9 {
+		store.Add(rec(pack))
+	}
+	if store.Kept() != 9 {
+		t.Fatalf("kept %d of 9 bodies under the bound", store.Kept())
+	}
+	for _, a := range store.All() {
+		s := a.Summary()
+		if len(s.Points) != MaxPoints || s.PointsCut != 2000-MaxPoints {
+			t.Fatalf("%d points, %d cut", len(s.Points), s.PointsCut)
+		}
+	}
+	store.mu.Lock()
+	bytes, kept := store.bytes, store.n
+	store.mu.Unlock()
+	if bytes > bound || kept == 9 {
+		t.Errorf("%d bytes in %d arrivals, bound %d: the summaries are not counted", bytes, kept, bound)
+	}
+}
+
+// TestCrossSiteReadsRefused: a page of another site cannot read the API (a browser says so in
+// Sec-Fetch-Site); the page itself, and a command line, can.
+func TestCrossSiteReadsRefused(t *testing.T) {
+	_, srv := serve(t, Config{})
+	for site, want := range map[string]int{"cross-site": 403, "same-site": 403, "same-origin": 200, "none": 200, "": 200} {
+		req, _ := http.NewRequest("GET", srv.URL+"/api/messages", nil)
+		if site != "" {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Sec-Fetch-Site %q: %d, want %d", site, resp.StatusCode, want)
+		}
+	}
+}
+
+// TestLargeBodyView: a pack over MaxViewBody gives a view without its body, with MaxRows rows and
+// a note, and commands that replay the downloaded record instead of holding the body.
+func TestLargeBodyView(t *testing.T) {
+	store := NewStore(0, 0)
+	_, srv := serve(t, Config{Store: store, Endpoint: "https://127.0.0.1:8443"})
+	pack := bigPack(60000) // over 1 MiB
+	store.Add(rec(pack))
+	resp, err := http.Get(srv.URL + "/api/messages/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var d struct {
+		View
+		Replay, Curl string
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(b) > MaxViewBody || d.Body != nil || len(d.Rows) != MaxRows || !strings.Contains(d.Note, "the page shows no body over 1.0 MiB") ||
+		d.Curl != "" || !strings.HasSuffix(d.Replay, " message-1.jsonl") {
+		t.Errorf("%d bytes of answer, %d rows, note %q, curl %q, replay %q", len(b), len(d.Rows), d.Note, d.Curl, d.Replay)
+	}
+}

@@ -9,7 +9,7 @@ import (
 )
 
 // Limits of what a Store keeps: the newest arrivals, at most so many and at most so many bytes of
-// bodies; older ones leave the store (the count of all arrivals stays).
+// bodies and summaries; older ones leave the store (the count of all arrivals stays).
 const (
 	DefaultKeep      = 10000
 	DefaultKeepBytes = 64 << 20
@@ -26,16 +26,39 @@ type Arrival struct {
 	once        sync.Once
 	summary     *Summary
 	summaryJSON []byte // as the live stream sends it
+
+	store *Store // charged for the summary once it is made
+	kept  bool   // still in the store's ring; guarded by the store's lock
+	cost  int    // what the store counts for it: body and summary
 }
 
 // Summary returns what the list shows of the arrival, made once, on first use, by whoever asks
-// first: never on the endpoint's path.
+// first: never on the endpoint's path. Its size counts against the store's bound, as the body's.
 func (a *Arrival) Summary() *Summary {
 	a.once.Do(func() {
 		a.summary = &newView(a.ID, &a.Record, false).Summary
 		a.summaryJSON, _ = json.Marshal(a.summary)
+		if a.store != nil {
+			// The JSON twice over is about what the summary and its points take in memory.
+			a.store.charge(a, 2*len(a.summaryJSON))
+		}
 	})
 	return a.summary
+}
+
+// charge counts n more bytes for a, if it is still kept, and lets the oldest arrivals go while the
+// store is over its bound.
+func (s *Store) charge(a *Arrival, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !a.kept {
+		return
+	}
+	a.cost += n
+	s.bytes += n
+	for s.bytes > s.keepBytes && s.n > 1 && s.ring[s.head] != a {
+		s.dropOldest()
+	}
 }
 
 // View returns everything the page shows of the arrival. It is made anew each time, for one
@@ -79,7 +102,9 @@ func (s *Store) at(i int) *Arrival { return s.ring[(s.head+i)%len(s.ring)] }
 
 // dropOldest lets the oldest kept arrival go.
 func (s *Store) dropOldest() {
-	s.bytes -= size(&s.ring[s.head].Record)
+	a := s.ring[s.head]
+	s.bytes -= a.cost
+	a.kept = false
 	s.ring[s.head] = nil
 	s.head = (s.head + 1) % len(s.ring)
 	s.n--
@@ -90,13 +115,13 @@ func (s *Store) Add(rec record.MessageRecord) *Arrival {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.total++
-	a := &Arrival{ID: s.total, Record: rec}
+	a := &Arrival{ID: s.total, Record: rec, store: s, kept: true, cost: size(&rec)}
 	if s.n == len(s.ring) {
 		s.dropOldest()
 	}
 	s.ring[(s.head+s.n)%len(s.ring)] = a
 	s.n++
-	s.bytes += size(&rec)
+	s.bytes += a.cost
 	for s.bytes > s.keepBytes && s.n > 1 {
 		s.dropOldest()
 	}

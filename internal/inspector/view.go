@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -29,7 +30,18 @@ type Summary struct {
 	Dropped  bool    `json:"dropped,omitempty"`
 	Outcome  string  `json:"outcome,omitempty"` // a dead letter's: why the sender gave it up
 	Points   []Point `json:"points"`            // the pack's numeric measurements, for the charts
+	// PointsCut counts the numeric measurements past MaxPoints, which the charts do not get.
+	PointsCut int `json:"points_cut,omitempty"`
 }
+
+// What one arrival may cost the page: its points in the store, its rows and body in a view. A pack
+// of a million records must not take the memory of a million rows (the record link downloads it
+// whole).
+const (
+	MaxPoints   = 1000
+	MaxRows     = 2000
+	MaxViewBody = 1 << 20
+)
 
 // Point is one numeric measurement: the arrival it came in, name (without the base name), unit,
 // time (Unix seconds) and value.
@@ -66,6 +78,8 @@ type View struct {
 	SenMLError string                 `json:"senml_error,omitempty"`
 	Findings   []string               `json:"findings"`
 	Attempts   []record.AttemptRecord `json:"attempts,omitempty"`
+	// Note says what the view leaves out of a large arrival.
+	Note string `json:"note,omitempty"`
 }
 
 // newView makes the view of a record; without full, only its summary (no pretty body, no rows).
@@ -117,28 +131,56 @@ func newView(id int64, rec *record.MessageRecord, full bool) *View {
 			v.Layout = "merged"
 		}
 	}
+	large := len(body) > MaxViewBody
 	var indented bytes.Buffer
-	if full && json.Valid(body) && json.Indent(&indented, body, "", "  ") == nil {
+	if full && !large && json.Valid(body) && json.Indent(&indented, body, "", "  ") == nil {
 		v.Pretty = indented.String()
+	}
+	if full && large {
+		v.Body, v.BodyBase64 = nil, ""
+		v.Note = fmt.Sprintf("the body is %s: the page shows no body over %s, nor more than %d of its records (the record link downloads it whole)", byteSize(len(body)), byteSize(MaxViewBody), MaxRows)
 	}
 	at := time.Now()
 	if t, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
 		at = t // relative SenML times count from the arrival
 	}
-	ms, err := senml.DecodeAt(body, at)
-	if err != nil {
+	// Checked whole first, then walked for what the page keeps: a pack that fails late shows no
+	// rows, as it shows no points.
+	if err := senml.Walk(body, at, func(senml.Measurement) error { return nil }); err != nil {
 		v.SenMLError = err.Error()
 		return v
 	}
-	for _, m := range ms {
-		if full {
+	rowsCut := 0
+	senml.Walk(body, at, func(m senml.Measurement) error {
+		if full && len(v.Rows) < MaxRows {
 			v.Rows = append(v.Rows, row(m))
+		} else if full {
+			rowsCut++
 		}
 		if m.Kind == senml.Number && !math.IsInf(m.Number, 0) && !math.IsNaN(m.Number) {
-			v.Points = append(v.Points, Point{ID: id, Name: m.Name, Unit: m.Unit, T: float64(m.Time.UnixNano()) / 1e9, V: m.Number})
+			if len(v.Points) < MaxPoints {
+				v.Points = append(v.Points, Point{ID: id, Name: m.Name, Unit: m.Unit, T: float64(m.Time.UnixNano()) / 1e9, V: m.Number})
+			} else {
+				v.PointsCut++
+			}
 		}
+		return nil
+	})
+	if rowsCut > 0 && v.Note == "" {
+		v.Note = fmt.Sprintf("the first %d records are shown, %d more are not (the record link downloads them)", MaxRows, rowsCut)
 	}
 	return v
+}
+
+// byteSize writes a size for people: 52.0 MB, 1.0 MiB.
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func row(m senml.Measurement) Row {

@@ -202,3 +202,50 @@ func TestHTTP2PrefaceIsNoRequest(t *testing.T) {
 		t.Errorf("captured %+v", recs)
 	}
 }
+
+// TestIdleConnectionsBounded: past MaxIdle connections waiting between requests, one that goes
+// idle is closed at once, so that clients that connect and wait cannot hold every connection; a
+// connection that then sends a request still gets its answer on a new one.
+func TestIdleConnectionsBounded(t *testing.T) {
+	srv, err := Listen("127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.MaxIdle = 2
+	go srv.Serve(NewHandler(Config{}))
+	t.Cleanup(func() { srv.Close() })
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	const clients = 6
+	for range clients {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(c, "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]")
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	// Each connection goes idle after its answer is written: wait for all six to have done so.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		waiting, shed := srv.Idle()
+		if waiting+shed == clients {
+			if waiting != 2 || shed != 4 {
+				t.Errorf("%d idle, %d closed; want 2 and 4", waiting, shed)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 10 s: %d idle, %d closed", waiting, shed)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := exchange(t, addr, "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]", true); !strings.HasPrefix(got, "HTTP/1.1 ") {
+		t.Errorf("a new request: %q", got)
+	}
+}

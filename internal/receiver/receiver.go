@@ -380,6 +380,11 @@ type Server struct {
 	srv *http.Server
 	ln  net.Listener
 	url string
+	// MaxIdle bounds the connections kept open between requests; set it before Serve.
+	MaxIdle int
+	mu      sync.Mutex
+	idle    map[net.Conn]bool
+	shed    int // idle connections closed for MaxIdle
 }
 
 // Listen binds addr, with TLS when tlsConfig is not nil. Serve then serves a handler on it.
@@ -392,24 +397,59 @@ func Listen(addr string, tlsConfig *tls.Config) (*Server, error) {
 	if tlsConfig != nil {
 		scheme = "https"
 	}
-	return &Server{
+	s := &Server{
 		srv: &http.Server{
 			ConnContext:       connContext,
-			ReadHeaderTimeout: 30 * time.Second,
+			ReadHeaderTimeout: DefaultHeadTimeout,
 			ReadTimeout:       DefaultReadTimeout,
 			IdleTimeout:       DefaultIdleTimeout,
 			ErrorLog:          log.New(io.Discard, "", 0),
 		},
-		ln:  rawListener{Listener: ln, tls: tlsConfig},
-		url: scheme + "://" + ln.Addr().String(),
-	}, nil
+		ln:      rawListener{Listener: ln, tls: tlsConfig},
+		url:     scheme + "://" + ln.Addr().String(),
+		MaxIdle: DefaultMaxIdle,
+	}
+	s.srv.ConnState = s.connState
+	return s, nil
 }
 
-// Defaults of SetTimeouts.
+// Defaults of SetTimeouts, and of the idle connections kept.
 const (
 	DefaultReadTimeout = 30 * time.Second
 	DefaultIdleTimeout = 60 * time.Second
+	// DefaultHeadTimeout bounds the wait for a request head, also a new connection's first: a
+	// client that connects and says nothing is closed after it.
+	DefaultHeadTimeout = 10 * time.Second
+	DefaultMaxIdle     = 256
 )
+
+// connState counts the connections waiting between requests, and closes one that would go past
+// MaxIdle at once: connections that only wait cannot crowd out those that send.
+func (s *Server) connState(c net.Conn, state http.ConnState) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.idle == nil {
+		s.idle = map[net.Conn]bool{}
+	}
+	switch state {
+	case http.StateIdle:
+		if len(s.idle) >= s.MaxIdle {
+			c.Close()
+			s.shed++
+			return
+		}
+		s.idle[c] = true
+	default:
+		delete(s.idle, c)
+	}
+}
+
+// Idle returns how many connections wait between requests, and how many were closed instead.
+func (s *Server) Idle() (waiting int, shed int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.idle), s.shed
+}
 
 // SetTimeouts bounds the time to read a whole request, head and body (read), and the time a
 // connection may stay open between requests (idle), so that idle or slow clients cannot hold every

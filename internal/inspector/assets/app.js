@@ -162,8 +162,9 @@
         el("td", { text: row.device }), el("td", { text: row.name }), el("td", { text: row.unit }), el("td", { text: row.value + (row.sum ? " (sum " + row.sum + ")" : "") }), el("td", { text: row.time }))))));
     if (m.findings.length) parts.push(...section("Validator's findings", el("ul", { id: "findings" }, ...m.findings.map((f) => el("li", { text: f })))));
     if (m.attempts && m.attempts.length) parts.push(...section("Attempts", el("ul", {}, ...m.attempts.map((a) => el("li", { text: "#" + a.attempt + " " + (a.status || a.error || "") + " in " + a.duration_ms + " ms" })))));
+    if (m.note) parts.push(el("p", { id: "note", text: m.note }));
     parts.push(...section("Body" + (m.body_truncated ? " (over the size limit: not kept)" : ""),
-      el("pre", { id: "raw", text: m.body != null ? m.body : "base64: " + m.body_base64 }),
+      m.note && m.body == null && !m.body_base64 ? null : el("pre", { id: "raw", text: m.body != null ? m.body : "base64: " + m.body_base64 }),
       m.pretty ? el("details", {}, el("summary", { text: "pretty" }), el("pre", { id: "pretty", text: m.pretty })) : null));
     const download = el("a", { href: "/api/messages/" + m.id + "/record", text: "download the record", download: "message-" + m.id + ".jsonl" });
     parts.push(...section("Send it again", el("div", { class: "buttons" }, copyButton("copy as thingsim replay", m.replay), copyButton("copy as curl", m.curl), download),
