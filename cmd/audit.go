@@ -319,7 +319,7 @@ func (opts *auditOptions) templates() ([]audit.Template, error) {
 		out = append(out, audit.Template{Origin: where, Body: body})
 	}
 	if opts.payloads != "" {
-		lf, err := openLinesFeed(opts.payloads, opts.ios.In)
+		lf, err := openLinesFeed(opts.ios.context(), opts.payloads, opts.ios.In)
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/capture"
 	"github.com/thingsim/thingsim/senml"
 )
@@ -71,9 +72,9 @@ func runDecode(opts *decodeOptions) error {
 	if len(opts.args) == 1 {
 		path = opts.args[0]
 	}
-	src, err := capture.Open(path, ios.In)
+	src, err := capture.OpenContext(ios.context(), path, ios.In)
 	if err != nil {
-		return configErrorf("%v", err)
+		return unreadable(err, "")
 	}
 	defer src.Close()
 
@@ -110,6 +111,8 @@ func runDecode(opts *decodeOptions) error {
 		case errors.As(err, &p) && p.Skip:
 			fmt.Fprintf(ios.ErrOut, "note: %s (skipped)\n", p)
 			continue
+		case errors.Is(err, bounded.ErrInterrupted):
+			return errInterrupted // nothing more of a pack cut short
 		case err != nil:
 			bad++
 			fmt.Fprintf(ios.ErrOut, "%s %v\n", ios.errPalette().bad.Sprint("bad pack:"), err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -58,6 +59,15 @@ func failure(err error) error {
 	return &exitError{code: exitFailed, err: err}
 }
 
+// unreadable reports input that could not be read (a usage error, its message after prefix), or
+// errInterrupted when Ctrl-C ended the wait for it.
+func unreadable(err error, prefix string) error {
+	if errors.Is(err, bounded.ErrInterrupted) {
+		return errInterrupted
+	}
+	return configErrorf("%s%v", prefix, err)
+}
+
 // errUndecided reports an audit whose required checks did not fail, but not all passed either; its
 // results have been shown.
 var errUndecided = &exitError{code: exitUndecided}
@@ -70,6 +80,9 @@ var errInterrupted = &exitError{code: exitInterrupted, err: errors.New("interrup
 func exitCodeOf(ctx context.Context, err error) (code int, msg string, usage bool) {
 	if err == nil {
 		return exitOK, "", false
+	}
+	if errors.Is(err, bounded.ErrInterrupted) {
+		return exitInterrupted, "interrupted", false
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -1,9 +1,10 @@
 package cmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/capture"
@@ -24,10 +25,14 @@ func readInput(ios *IOStreams, what, path string) (body []byte, where string, er
 		body, err = bounded.Read(ios.In, "standard input", bounded.Body)
 		where = "standard input"
 	} else {
-		body, err = bounded.ReadFile(path, bounded.Body)
+		body, err = bounded.ReadFileContext(ios.context(), path, bounded.Body)
 		where = path
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, bounded.ErrInterrupted) || ios.context().Err() != nil:
+		// Ctrl-C in the wait, or as a pipeline ended: what was read may be a part.
+		return nil, where, errInterrupted
+	case err != nil:
 		return nil, where, configErrorf("%s: %v", what, pathError(err))
 	}
 	return body, where, nil
@@ -35,13 +40,16 @@ func readInput(ios *IOStreams, what, path string) (body []byte, where string, er
 
 // openLinesFeed opens --payloads: a file of bodies one a line, or standard input for "-". Its
 // first line is read at once: input that cannot be read is refused before anything is sent.
-func openLinesFeed(path string, stdin io.Reader) (*run.LinesFeed, error) {
+func openLinesFeed(ctx context.Context, path string, stdin io.Reader) (*run.LinesFeed, error) {
 	var src capture.Source
 	where := path
 	if path == "-" {
 		src, where = capture.Lines("standard input", stdin, nil), "standard input"
 	} else {
-		f, err := os.Open(path)
+		f, err := bounded.OpenContext(ctx, path)
+		if errors.Is(err, bounded.ErrInterrupted) {
+			return nil, errInterrupted
+		}
 		if err != nil {
 			return nil, configErrorf("--payloads: %v", pathError(err))
 		}
@@ -49,9 +57,12 @@ func openLinesFeed(path string, stdin io.Reader) (*run.LinesFeed, error) {
 			f.Close()
 			return nil, configErrorf("--payloads: %s is a folder, not a file of bodies", path)
 		}
-		src = capture.Lines(path, f, f)
+		src = capture.Lines(path, bounded.Interruptible(ctx, f), f)
 	}
 	lf, err := run.NewLinesFeed(src, where)
+	if errors.Is(err, bounded.ErrInterrupted) {
+		return nil, errInterrupted
+	}
 	if err != nil {
 		return nil, configErrorf("--payloads: %v", err)
 	}

@@ -104,9 +104,9 @@ func runInspect(ctx context.Context, opts *inspectOptions) error {
 	store := inspector.NewStore(0, 0)
 	bad := 0
 	for _, path := range opts.files {
-		n, problems, err := loadRecords(store, path, ios.In)
+		n, problems, err := loadRecords(ctx, store, path, ios.In)
 		if err != nil {
-			return configErrorf("%v", err)
+			return unreadable(err, "")
 		}
 		for _, p := range problems {
 			fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.errPalette().warn.Sprint("skipped:"), wireText(p))
@@ -133,8 +133,8 @@ func runInspect(ctx context.Context, opts *inspectOptions) error {
 
 // loadRecords adds the messages of one file to the store: message records whole, other formats
 // as records of their body and headers. It returns how many it added and what it skipped.
-func loadRecords(store *inspector.Store, path string, stdin io.Reader) (int, []string, error) {
-	src, err := capture.Open(path, stdin)
+func loadRecords(ctx context.Context, store *inspector.Store, path string, stdin io.Reader) (int, []string, error) {
+	src, err := capture.OpenContext(ctx, path, stdin)
 	if err != nil {
 		return 0, nil, err
 	}

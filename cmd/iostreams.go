@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"os"
 
@@ -21,6 +22,16 @@ type IOStreams struct {
 	NoColor bool
 	// ColorMode is auto, always or never (--color).
 	ColorMode string
+
+	ctx context.Context // the run's: Ctrl-C ends a wait for input
+}
+
+// context returns the run's context, which Ctrl-C and SIGTERM end.
+func (ios *IOStreams) context() context.Context {
+	if ios.ctx == nil {
+		return context.Background()
+	}
+	return ios.ctx
 }
 
 // System returns the process's streams.

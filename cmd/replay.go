@@ -96,9 +96,9 @@ func runReplay(ctx context.Context, opts *replayOptions) error {
 		}
 	}()
 	for _, path := range opts.sources {
-		s, err := capture.Open(path, ios.In)
+		s, err := capture.OpenContext(ios.context(), path, ios.In)
 		if err != nil {
-			return configErrorf("source %v", err)
+			return unreadable(err, "source ")
 		}
 		sources = append(sources, s)
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/thingsim/thingsim/internal/bounded"
 )
 
 // Main runs thingsim with the process's arguments and streams and returns the exit code.
@@ -33,6 +35,10 @@ func Main() int {
 
 // Run runs thingsim with the given arguments and streams and returns the exit code.
 func Run(ctx context.Context, ios *IOStreams, args []string) int {
+	// Input that can wait for ever (a terminal, a pipe) gives up when Ctrl-C ends ctx.
+	run := *ios
+	run.In, run.ctx = bounded.Interruptible(ctx, ios.In), ctx
+	ios = &run
 	root := NewRootCmd(ios)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)

@@ -156,7 +156,7 @@ func (opts *sendOptions) feed(findings *findingPrinter) (run.Messages, error) {
 		findings.print(where, rep.Findings)
 		return run.Copies(body, rep.BaseName, where, opts.count), nil
 	case opts.payloads != "":
-		lf, err := openLinesFeed(opts.payloads, ios.In)
+		lf, err := openLinesFeed(ios.context(), opts.payloads, ios.In)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -57,7 +58,14 @@ type Source interface {
 // Open opens a source: "-" is one body per line on stdin; a folder holds body files; a file is
 // told by its content. It fails only when the source cannot be read at all.
 func Open(path string, stdin io.Reader) (Source, error) {
+	return OpenContext(context.Background(), path, stdin)
+}
+
+// OpenContext is Open, but a wait for input that may not come (a named pipe without a writer,
+// standard input from a terminal or a pipe) ends with bounded.ErrInterrupted when ctx does.
+func OpenContext(ctx context.Context, path string, stdin io.Reader) (Source, error) {
 	if path == "-" {
+		stdin = bounded.Interruptible(ctx, stdin)
 		return Lines("standard input", stdin, nil), nil
 	}
 	st, err := os.Stat(path)
@@ -67,13 +75,16 @@ func Open(path string, stdin io.Reader) (Source, error) {
 	if st.IsDir() {
 		return openDir(path)
 	}
-	f, err := os.Open(path)
+	f, err := bounded.OpenContext(ctx, path)
+	if errors.Is(err, bounded.ErrInterrupted) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, pathErr(err)
 	}
 	// A file is read as it was when opened: a capture that grows while it is replayed (into the
 	// receiver that writes it) would otherwise never end.
-	var r io.Reader = f
+	r := bounded.Interruptible(ctx, f)
 	if st.Mode().IsRegular() {
 		r = io.LimitReader(f, st.Size())
 	}
