@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/internal/record"
 	"io"
 	"net"
 	"net/http"
@@ -152,11 +153,7 @@ func TestBodyCannotForgeHeads(t *testing.T) {
 	if len(recs) != 2 {
 		t.Fatalf("%d records", len(recs))
 	}
-	var names []string
-	for _, h := range recs[1].Headers {
-		names = append(names, h.Name+"="+h.Value)
-	}
-	if got := strings.Join(names, ","); strings.Contains(got, "Forged") || !strings.Contains(got, "X-Real=1") {
+	if got := headerList(recs[1]); strings.Contains(got, "Forged") || !strings.Contains(got, "X-Real=1") {
 		t.Errorf("second request's headers: %s", got)
 	}
 }
@@ -177,11 +174,7 @@ func TestHeadEndingLFCRLF(t *testing.T) {
 	if len(recs) != 1 {
 		t.Fatalf("%d records", len(recs))
 	}
-	var names []string
-	for _, h := range recs[0].Headers {
-		names = append(names, h.Name+"="+h.Value)
-	}
-	if got := strings.Join(names, ","); strings.Contains(got, "Forged") || strings.Count(got, "Things-Plug-UUID") != 1 || recs[0].PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" {
+	if got := headerList(recs[0]); strings.Contains(got, "Forged") || strings.Count(got, "Things-Plug-UUID") != 1 || recs[0].PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" {
 		t.Errorf("headers %s, plug UUID %s", got, recs[0].PlugUUID)
 	}
 	if b, _ := recs[0].Bytes(); string(b) != body {
@@ -248,4 +241,13 @@ func TestIdleConnectionsBounded(t *testing.T) {
 	if got := exchange(t, addr, "POST /t HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n[]", true); !strings.HasPrefix(got, "HTTP/1.1 ") {
 		t.Errorf("a new request: %q", got)
 	}
+}
+
+// headerList writes a record's headers as Name=value, comma-separated, in their order.
+func headerList(r record.MessageRecord) string {
+	var names []string
+	for _, h := range r.Headers {
+		names = append(names, h.Name+"="+h.Value)
+	}
+	return strings.Join(names, ",")
 }
