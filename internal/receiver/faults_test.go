@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/internal/record"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/record"
 	"github.com/thingsim/thingsim/sender"
 )
 
