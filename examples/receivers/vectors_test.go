@@ -49,7 +49,7 @@ func runSnippet(t *testing.T, addr, vectors string, cases int, passed string, na
 	}
 	re := regexp.MustCompile(passed)
 	n := len(re.FindAllSubmatch(out, -1))
-	if m := re.FindSubmatch(out); m != nil && len(m) > 1 {
+	if m := re.FindSubmatch(out); len(m) > 1 {
 		n, _ = strconv.Atoi(string(m[1]))
 	}
 	if n != cases {

@@ -54,7 +54,7 @@ var decoding = map[string]http.HandlerFunc{
 	"content-no-token": func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !hasCounter(body) {
-			http.Error(w, "no counter record: not one of our devices", 400)
+			http.Error(w, "no counter record: not one of our devices", http.StatusBadRequest)
 		}
 	},
 	// checks the token, then the content.
@@ -62,9 +62,9 @@ var decoding = map[string]http.HandlerFunc{
 		body, _ := io.ReadAll(r.Body)
 		switch {
 		case !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)):
-			http.Error(w, "invalid token", 401)
+			http.Error(w, "invalid token", http.StatusUnauthorized)
 		case !hasCounter(body):
-			http.Error(w, "no counter record", 400)
+			http.Error(w, "no counter record", http.StatusBadRequest)
 		}
 	},
 	// checks the token over what encoding/json writes back (403), then the content (400).
@@ -75,20 +75,20 @@ var decoding = map[string]http.HandlerFunc{
 		again, _ := json.Marshal(v)
 		switch {
 		case tokenOf(again) != strings.ToLower(r.Header.Get(sender.TokenHeader)):
-			http.Error(w, "invalid token", 403)
+			http.Error(w, "invalid token", http.StatusForbidden)
 		case !hasCounter(body):
-			http.Error(w, "no counter record", 400)
+			http.Error(w, "no counter record", http.StatusBadRequest)
 		}
 	},
 	// checks the token, then reads the first measurement at pack[1], as the legacy layout has it.
 	"positional": func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)) {
-			http.Error(w, "invalid token", 401)
+			http.Error(w, "invalid token", http.StatusUnauthorized)
 			return
 		}
 		if n := names(body); len(n) < 2 || n[1] != "counter" && n[1] != "temperature" {
-			http.Error(w, "pack[1] is not a measurement we know", 400)
+			http.Error(w, "pack[1] is not a measurement we know", http.StatusBadRequest)
 		}
 	},
 }
@@ -328,9 +328,9 @@ func oneStatus(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	switch {
 	case !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)):
-		http.Error(w, `{"error":"Things-Message-Token does not match"}`, 400)
+		http.Error(w, `{"error":"Things-Message-Token does not match"}`, http.StatusBadRequest)
 	case !hasCounter(body):
-		http.Error(w, `{"error":"no counter record in the pack"}`, 400)
+		http.Error(w, `{"error":"no counter record in the pack"}`, http.StatusBadRequest)
 	}
 }
 
@@ -344,7 +344,7 @@ type mergedStore struct {
 func (m *mergedStore) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	if !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)) {
-		http.Error(w, "invalid token", 401)
+		http.Error(w, "invalid token", http.StatusUnauthorized)
 		return
 	}
 	if n := names(body); len(n) > 0 && n[0] != "" { // merged: the first record is a measurement
@@ -415,7 +415,7 @@ func TestPlainAuditDecides(t *testing.T) {
 		{name: "answers-204", handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			if !sender.Verify(body, sender.NewSecret(secret), r.Header.Get(sender.TokenHeader)) {
-				http.Error(w, "invalid token", 401)
+				http.Error(w, "invalid token", http.StatusUnauthorized)
 				return
 			}
 			w.WriteHeader(204)
