@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net/netip"
 	"net/url"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/thingsim/thingsim/internal/reach"
 )
 
 // Violation is one broken destination rule.
@@ -240,28 +241,7 @@ func (c *checker) urlRules(raw, shown string) {
 
 // Unreachable says why the platform could not reach a host from the internet (loopback, a private
 // or link-local address, a single-label name), or "" when it could.
-func Unreachable(host string) string {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return "loopback"
-	}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		switch {
-		case ip.IsLoopback():
-			return "loopback"
-		case ip.IsPrivate():
-			return "a private address"
-		case ip.IsLinkLocalUnicast():
-			return "link-local"
-		case ip.IsUnspecified():
-			return "unspecified"
-		}
-		return ""
-	}
-	if !strings.Contains(strings.TrimSuffix(host, "."), ".") {
-		return "a single-label name, which public DNS does not resolve"
-	}
-	return ""
-}
+func Unreachable(host string) string { return reach.Unreachable(host) }
 
 // reservedHeaders are set by the platform itself; a destination may not set them.
 var reservedHeaders = []string{"Host", "Content-Type", "Content-Length", "Transfer-Encoding", "Connection", PlugHeader, TokenHeader}

@@ -18,7 +18,8 @@ import (
 	"syscall"
 
 	"github.com/thingsim/thingsim/internal/localca"
-	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/internal/secretsrc"
+	"github.com/thingsim/thingsim/verify"
 )
 
 func main() {
@@ -27,7 +28,7 @@ func main() {
 	caOut := flag.String("ca-out", "bench-ca.pem", "where to write the CA")
 	urlOut := flag.String("url-out", "bench-url", "where to write the URL once listening")
 	flag.Parse()
-	secret, err := sender.ReadSecretFile(*secretFile)
+	secret, err := secretsrc.ReadFile(*secretFile)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func main() {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		total.Add(1)
-		if !sender.Verify(body, secret, r.Header.Get(sender.TokenHeader)) {
+		if !verify.Matches(body, r.Header.Get(verify.TokenHeader), secret.Reveal()) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/thingsim/thingsim/sender"
+	"github.com/thingsim/thingsim/internal/reach"
 )
 
 // Reason kinds.
@@ -173,7 +173,7 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 			r.refuse(f)
 		}
 	}
-	if why := sender.Unreachable(host); why != "" {
+	if why := reach.Unreachable(host); why != "" {
 		r.warn(Finding{Kind: KindHost, Message: fmt.Sprintf("the host %s is %s: the platform cannot reach it (checked from here all the same)", host, why)})
 	}
 	dialer := &net.Dialer{}
