@@ -11,7 +11,7 @@ import (
 	"github.com/thingsim/thingsim/verify"
 )
 
-// ReadSecretFile reads a secret from a file. Exactly one trailing "\n" or "\r\n" is removed (what
+// ReadFile reads a secret from a file. Exactly one trailing "\n" or "\r\n" is removed (what
 // echo writes); nothing else is trimmed, because white space may be part of a secret. The error
 // names the file, never its content.
 func ReadFile(path string) (verify.Secret, error) {
@@ -22,7 +22,7 @@ func ReadFile(path string) (verify.Secret, error) {
 	return FromBytes(b), nil
 }
 
-// SecretFromBytes makes a secret of a file's content less one trailing newline.
+// FromBytes makes a secret of a file's content less one trailing newline.
 func FromBytes(b []byte) verify.Secret {
 	if bytes.HasSuffix(b, []byte("\r\n")) {
 		b = b[:len(b)-2]
@@ -32,7 +32,7 @@ func FromBytes(b []byte) verify.Secret {
 	return verify.NewSecret(string(b))
 }
 
-// SecretFromEnv reads a secret from an environment variable.
+// FromEnv reads a secret from an environment variable.
 func FromEnv(name string) (verify.Secret, error) {
 	v, ok := os.LookupEnv(name)
 	if !ok {
