@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/internal/audit"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 	"github.com/thingsim/thingsim/verify"
@@ -116,11 +117,12 @@ func buildVectors(seed uint64) vectorsFile {
 		"3.0, 1.0E-4 and 1.0E7 as Java writes them, and UTF-8 text: a receiver that re-serialises before hashing refuses it")
 	add("an upper-case token", docBody, strings.ToUpper(sign(docBody)), "accept",
 		"hex is case-insensitive; the platform sends lower case, and a receiver should not depend on it")
-	add("a wrong token", docBody, sign(append([]byte("x"), docBody...)), "refuse", "the token of another body")
+	// The forged cases are audit's probes, from its catalogue.
+	add("a wrong token", docBody, audit.WrongToken(docBody, secret), "refuse", "the token with its last digit changed: a check of the token's start alone passes it")
 	add("no token", docBody, "", "refuse", "no Things-Message-Token header: anyone who knows the URL could post")
-	add("another secret", docBody, verify.Token(docBody, secret+"x"), "refuse", "signed with a secret that is not the destination's")
-	tampered := []byte(strings.Replace(string(docBody), "21.22", "99.99", 1))
-	add("a tampered body", tampered, sign(docBody), "refuse", "the body changed after signing: the token is of the original")
+	add("another secret", docBody, audit.OtherSecretToken(docBody, secret), "refuse", "signed with a secret that is not the destination's")
+	tampered, from, to, _ := audit.Tamper(docBody)
+	add("a tampered body", tampered, sign(docBody), "refuse", "the body changed after signing ("+from+" became "+to+"): the token is of the original")
 	withNewline := append(append([]byte(nil), docBody...), '\n')
 	add("a trailing newline added", withNewline, sign(docBody), "refuse", "a newline added after signing changes the bytes the token covers")
 	return f

@@ -342,9 +342,7 @@ func (a *auditor) withToken(body []byte, token string) *sender.Request {
 
 // wrongToken returns body's token with its last digit changed.
 func (a *auditor) wrongToken(body []byte) string {
-	token := []byte(sender.Sign(body, a.cfg.Destination.Secret))
-	token[len(token)-1] = "1032547698badcfe"[hexValue(token[len(token)-1])] // flip the last bit
-	return string(token)
+	return WrongToken(body, a.cfg.Destination.Secret.Reveal())
 }
 
 // maxAnswer is how much of a refusal's body an exchange keeps.

@@ -196,7 +196,7 @@ func checkMissingToken(ctx context.Context, a *auditor) Result {
 }
 
 func (a *auditor) otherSecretToken(body []byte) string {
-	return sender.Sign(body, sender.NewSecret(a.cfg.Destination.Secret.Reveal()+"-other"))
+	return OtherSecretToken(body, a.cfg.Destination.Secret.Reveal())
 }
 
 func checkOtherSecret(ctx context.Context, a *auditor) Result {
@@ -208,13 +208,8 @@ func checkOtherSecret(ctx context.Context, a *auditor) Result {
 
 func checkTamperedBody(ctx context.Context, a *auditor) Result {
 	body := a.source(ctx)
-	tree, err := parseRaw(body)
-	var changed []byte
-	var from, to string
-	if err == nil {
-		changed, from, to = tamper(body, tree)
-	}
-	if changed == nil {
+	changed, from, to, ok := Tamper(body)
+	if !ok {
 		return Result{Outcome: Skip, Message: "the pack holds no number to change"}
 	}
 	c := a.sendControl(ctx, a.signed(changed))
