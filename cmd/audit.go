@@ -73,9 +73,6 @@ data send one request each.`,
   thingsim audit --destination staging.yaml --confirm 'curl -sf "$API/devices/$THINGSIM_DEVICE/latest"'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.output != "text" && opts.output != "json" {
-				return usageErrorf("--output: %q is not text or json", opts.output)
-			}
 			if err := opts.conn.check(); err != nil {
 				return err
 			}
@@ -110,7 +107,7 @@ data send one request each.`,
 	fs.StringSliceVar(&opts.only, "only", nil, "run only these checks (comma-separated names)")
 	fs.StringSliceVar(&opts.skip, "skip", nil, "skip these checks (comma-separated names)")
 	fs.StringVar(&opts.junit, "junit", "", "write the results as JUnit XML to `FILE`, one testcase per check")
-	fs.StringVarP(&opts.output, "output", "o", "text", "output: text or json (JSON lines)")
+	enumFlag(fs, &opts.output, "output", "o", "text", []string{"text", "json"}, "output: text or json (JSON lines)")
 	fs.BoolVar(&opts.strictPlug, "strict-plug", false, "expect the endpoint to refuse an unknown plug UUID (runs unknown-plug)")
 	fs.StringArrayVar(&opts.payload, "payload", nil, "derive the probes from the pack in `FILE` (- for standard input; repeatable; one trailing newline is dropped)")
 	fs.StringVar(&opts.payloads, "payloads", "", "derive the probes from the packs of `FILE`, one a line (- for standard input)")

@@ -42,9 +42,6 @@ answers), 2 usage.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.url = args[0]
-			if opts.output != "text" && opts.output != "json" {
-				return usageErrorf("--output: %q is not text or json", opts.output)
-			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -57,7 +54,7 @@ answers), 2 usage.`,
 	fs.StringVar(&opts.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE`, as send does (never a self-signed server certificate)")
 	fs.BoolVar(&opts.relax, "relax", false, "a port other than 443 is a warning, not a reason, for local and staging servers")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "timeout of each probe")
-	fs.StringVarP(&opts.output, "output", "o", "text", "output: text or json")
+	enumFlag(fs, &opts.output, "output", "o", "text", []string{"text", "json"}, "output: text or json")
 	return c
 }
 

@@ -11,23 +11,12 @@ import (
 // flagValues are the values a flag takes, by flag name, for shell completion.
 var flagValues = map[string][]string{
 	"profile":       senmlgen.ProfileNames(),
-	"layout":        {"legacy", "merged"},
-	"numbers":       {"java", "plain"},
 	"jvm":           {"21", "17"},
-	"engine":        {"fasthttp", "net/http"},
-	"output":        {"text", "json"},
-	"color":         {"auto", "always", "never"},
 	"auth":          {"none", "basic", "bearer", "x-api-key"},
 	"method":        {"POST", "GET"},
-	"message-lines": {"auto", "all", "failed", "none"},
 	"reject-status": {"401", "403"},
 	"only":          audit.Names(),
 	"skip":          audit.Names(),
-}
-
-// commandFlagValues are values of a flag that differ in one command, by command and flag name.
-var commandFlagValues = map[string]map[string][]string{
-	"decode": {"output": {"text", "json", "csv"}},
 }
 
 // registerCompletions makes every flag of every command complete as it should: its values when
@@ -44,11 +33,11 @@ func registerCompletions(root *cobra.Command) {
 				return
 			}
 			var complete cobra.CompletionFunc
-			values, ok := commandFlagValues[c.Name()][f.Name]
-			if !ok {
-				values, ok = flagValues[f.Name]
+			values := enumValues(f) // an enum flag says its own
+			if values == nil {
+				values = flagValues[f.Name]
 			}
-			if ok {
+			if values != nil {
 				complete = cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp)
 			} else if varname, _ := pflag.UnquoteUsage(f); varname == "FILE" {
 				return // the shell completes file names

@@ -41,16 +41,11 @@ others are printed, and the exit code is 1.`,
   thingsim decode capture.jsonl --output csv > measurements.csv`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			switch opts.output {
-			case "text", "json", "csv":
-			default:
-				return usageErrorf("--output: %q is not text, json or csv", opts.output)
-			}
 			opts.args = args
 			return runDecode(opts)
 		},
 	}
-	c.Flags().StringVarP(&opts.output, "output", "o", "text", "output: text (a table), json (resolved records, one a line) or csv")
+	enumFlag(c.Flags(), &opts.output, "output", "o", "text", []string{"text", "json", "csv"}, "output: text (a table), json (resolved records, one a line) or csv")
 	return c
 }
 

@@ -24,7 +24,7 @@ type connectionFlags struct {
 }
 
 func (c *connectionFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&c.engine, "engine", "fasthttp", "HTTP client: fasthttp (headers in the template's order, fast) or net/http (also for --http2)")
+	enumFlag(fs, &c.engine, "engine", "", "fasthttp", []string{"fasthttp", "net/http"}, "HTTP client: fasthttp (headers in the template's order, fast) or net/http (also for --http2)")
 	fs.IntVar(&c.attempts, "attempts", sender.MaxAttempts, "delivery attempts per message, 1-3")
 	fs.StringVar(&c.timeouts, "timeouts", "5s,10s,20s", "timeout of each attempt (the last repeats)")
 	fs.StringVar(&c.backoff, "backoff", "1s,2s", "wait before each retry (the last repeats; 0 for none)")
@@ -42,9 +42,6 @@ func (c *connectionFlags) fromDestination(in *destinationInput) {
 }
 
 func (c *connectionFlags) check() error {
-	if c.engine != "fasthttp" && c.engine != "net/http" {
-		return usageErrorf("--engine: %q is not fasthttp or net/http", c.engine)
-	}
 	if c.attempts < 1 || c.attempts > sender.MaxAttempts {
 		return usageErrorf("--attempts: must be 1 to %d (the platform's limit), not %d", sender.MaxAttempts, c.attempts)
 	}
@@ -110,27 +107,19 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	fs.VarP(newCountValue(&d.concurrency, concurrency), "concurrency", "c", "messages in flight at once")
 	fs.StringVar(&d.deadLetter, "dead-letter", "", "append undelivered messages to `FILE` (JSON lines that replay reads)")
 	fs.BoolVar(&d.dryRun, "dry-run", false, "print the exact requests, credentials redacted, and send nothing")
-	fs.StringVarP(&d.output, "output", "o", "text", "output: text or json (JSON lines)")
+	enumFlag(fs, &d.output, "output", "o", "text", []string{"text", "json"}, "output: text or json (JSON lines)")
 	fs.Var(&d.rate, "rate", "open loop: messages leave at this rate whatever the endpoint does (200/s, 12000/m; latency counts from the intended send time)")
 	fs.DurationVar(&d.duration, "duration", 0, "stop starting messages after this long (bounds --count and --rate runs)")
 	fs.DurationVar(&d.grace, "grace", 5*time.Second, "on Ctrl-C, how long messages in flight may still finish")
-	fs.StringVar(&d.lines, "message-lines", "auto", "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
+	enumFlag(fs, &d.lines, "message-lines", "", "auto", []string{"auto", "all", "failed", "none"}, "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
 	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
 	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE` (.svg or .png)")
 	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
 }
 
 func (d *deliveryFlags) check() error {
-	if d.output != "text" && d.output != "json" {
-		return usageErrorf("--output: %q is not text or json", d.output)
-	}
 	if d.concurrency < 1 || d.concurrency > maxConcurrency {
 		return usageErrorf("--concurrency: must be 1 to %d, not %d", maxConcurrency, d.concurrency)
-	}
-	switch d.lines {
-	case "auto", "all", "failed", "none":
-	default:
-		return usageErrorf("--message-lines: %q is not auto, all, failed or none", d.lines)
 	}
 	if ext := strings.ToLower(filepath.Ext(d.plot)); d.plot != "" && ext != ".svg" && ext != ".png" {
 		return usageErrorf("--plot: %q must end in .svg or .png", d.plot)

@@ -63,6 +63,9 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
   thingsim receive --secret-file secret --ca-out ca.pem --ui`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if err := opts.check(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -87,7 +90,7 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 	fs.DurationVar(&opts.readTimeout, "read-timeout", receiver.DefaultReadTimeout, "longest time to read a request, head and body; a body not read in time is answered 400")
 	fs.StringArrayVar(&opts.redact, "redact-header", nil, "also redact header `NAME` in captures and output (repeatable), such as a custom API key header")
 	fs.DurationVar(&opts.idleTimeout, "idle-timeout", receiver.DefaultIdleTimeout, "longest time a connection may stay open between requests")
-	fs.StringVarP(&opts.output, "output", "o", "text", "output: text (a line per request) or json (the records)")
+	enumFlag(fs, &opts.output, "output", "o", "text", []string{"text", "json"}, "output: text (a line per request) or json (the records)")
 	fs.BoolVar(&opts.ui, "ui", false, "serve the inspector page: every arrival, live, with its verdict, body, records and charts")
 	fs.StringVar(&opts.uiListen, "ui-listen", defaultUIListen, "address of the inspector page (port 0 picks a free one)")
 	fs.StringVar(&opts.uiURLOut, "ui-url-out", "", "write the inspector's URL to `FILE` once listening (for scripts)")
@@ -97,11 +100,8 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 // maxMaxBody bounds --max-body: every body up to it is held in memory.
 const maxMaxBody = 1 << 30
 
-func runReceive(ctx context.Context, opts *receiveOptions) error {
-	ios := opts.ios
-	if opts.output != "text" && opts.output != "json" {
-		return usageErrorf("--output: %q is not text or json", opts.output)
-	}
+// check refuses flag values that cannot work together, before anything listens.
+func (opts *receiveOptions) check() error {
 	if opts.rejectStatus != 401 && opts.rejectStatus != 403 {
 		return usageErrorf("--reject-status: must be 401 or 403, not %d", opts.rejectStatus)
 	}
@@ -123,6 +123,11 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	if opts.cert != "" && opts.caOut != "" {
 		return usageErrorf("--ca-out writes the throwaway CA, which --cert replaces")
 	}
+	return nil
+}
+
+func runReceive(ctx context.Context, opts *receiveOptions) error {
+	ios := opts.ios
 	cfg := receiver.Config{Status: opts.status, RejectStatus: opts.rejectStatus, Delay: opts.delay, MaxBody: opts.maxBody, RedactHeaders: opts.redact}
 	if opts.respond != "" {
 		script, err := receiver.ParseScript(opts.respond)

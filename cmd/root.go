@@ -75,16 +75,12 @@ Start with: thingsim demo`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%v", flagError(err))
 	})
-	root.PersistentFlags().StringVar(&ios.ColorMode, "color", "auto", "colour human output: auto, always or never")
+	enumFlag(root.PersistentFlags(), &ios.ColorMode, "color", "", "auto", []string{"auto", "always", "never"}, "colour human output: auto, always or never")
 	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
 		if err := applyEnv(c.Flags(), envFlags(c)); err != nil {
 			return err
 		}
-		switch ios.ColorMode {
-		case "auto", "always", "never":
-			return nil
-		}
-		return usageErrorf("--color: %q is not auto, always or never", ios.ColorMode)
+		return nil
 	}
 	root.SetUsageTemplate(root.UsageTemplate() + envUsage)
 	root.SetVersionTemplate("{{with .Annotations}}{{.buildinfo}}{{end}}")

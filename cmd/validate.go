@@ -31,9 +31,6 @@ once; exit 2 when there is one, 0 when the destination is valid.`,
   thingsim validate --url https://example.com/thingsdata --secret-file secret -H 'Test-header: Hello world'`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if opts.output != "text" && opts.output != "json" {
-				return usageErrorf("--output: %q is not text or json", opts.output)
-			}
 			if runF != nil {
 				return runF(c.Context(), opts)
 			}
@@ -41,7 +38,7 @@ once; exit 2 when there is one, 0 when the destination is valid.`,
 		},
 	}
 	opts.dest.register(c)
-	c.Flags().StringVarP(&opts.output, "output", "o", "text", "output: text or json")
+	enumFlag(c.Flags(), &opts.output, "output", "o", "text", []string{"text", "json"}, "output: text or json")
 	return c
 }
 
