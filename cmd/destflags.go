@@ -27,9 +27,7 @@ type destinationFlags struct {
 	url            string
 	method         string
 	headers        []string
-	secret         string
-	secretFile     string
-	secretEnv      string
+	secret         secretFlags
 	plugUUID       string
 	expect         int
 	auth           string
@@ -50,9 +48,7 @@ func (f *destinationFlags) register(c *cobra.Command) {
 	fs.StringVar(&f.url, "url", "", "endpoint `URL` (https, port 443)")
 	fs.StringVar(&f.method, "method", "", "HTTP method: POST or GET (default POST)")
 	fs.StringArrayVarP(&f.headers, "header", "H", nil, "additional header 'Name: value' (repeatable)")
-	fs.StringVar(&f.secretFile, "secret-file", "", "read the shared secret from `FILE` (- for standard input)")
-	fs.StringVar(&f.secretEnv, "secret-env", "", "read the shared secret from environment variable `NAME`")
-	fs.StringVar(&f.secret, "secret", "", "the shared secret itself (visible to other users: prefer --secret-file)")
+	f.secret.register(fs, true)
 	fs.StringVar(&f.plugUUID, "plug-uuid", "", "the destination's plug `UUID` (generated when absent)")
 	fs.IntVar(&f.expect, "expect", 0, "expected response `CODE`, 200-299 (default 200)")
 	fs.StringVar(&f.auth, "auth", "", "authentication: none, basic, bearer or x-api-key")
@@ -149,17 +145,12 @@ func (f *destinationFlags) build(stdin io.Reader) (*destinationInput, error) {
 			d.Headers = append(d.Headers, sender.Header{Name: name, Value: value})
 		}
 	}
-	if n := countSet(f.secret, f.secretFile, f.secretEnv); n > 1 {
-		return nil, usageErrorf("give the shared secret one way: --secret-file, --secret-env or --secret")
-	} else if n == 1 {
-		spec.SecretSource = sender.SecretSource{Value: f.secret, File: f.secretFile, Env: f.secretEnv}
-		secretOrigin = "--secret-file"
-		switch {
-		case f.secretEnv != "":
-			secretOrigin = "--secret-env"
-		case f.secret != "":
-			secretOrigin = "--secret"
-			in.warnings = append(in.warnings, "--secret puts the shared secret where other users of this machine can see it (ps, shell history): prefer --secret-file or --secret-env")
+	if src, origin, warning, err := f.secret.source(); err != nil {
+		return nil, err
+	} else if src.IsSet() {
+		spec.SecretSource, secretOrigin = src, origin
+		if warning != "" {
+			in.warnings = append(in.warnings, warning)
 		}
 	}
 	if set("auth") {
@@ -234,7 +225,7 @@ func loadSecret(src sender.SecretSource, origin string, stdin io.Reader) (sender
 
 // readsStdin reports whether the flags read a secret from standard input.
 func (f *destinationFlags) readsStdin() bool {
-	return f.secretFile == "-" || f.authSecretFile == "-"
+	return f.secret.file == "-" || f.authSecretFile == "-"
 }
 
 // oneStdinReader refuses a command line where standard input would feed both a secret and the

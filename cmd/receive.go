@@ -79,7 +79,7 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 	fs.StringVar(&opts.cert, "cert", "", "serve this PEM certificate `FILE` instead of a throwaway one")
 	fs.StringVar(&opts.key, "key", "", "the private key `FILE` of --cert")
 	fs.BoolVar(&opts.plain, "plain", false, "plain HTTP instead of HTTPS")
-	opts.secret.register(c)
+	opts.secret.register(c.Flags(), true) // receive reads no body: - may be the secret
 	fs.StringVar(&opts.secretsFile, "secrets", "", "`FILE` mapping plug UUIDs to {secretFile: PATH} or {secretEnv: NAME}")
 	fs.IntVar(&opts.status, "status", 200, "answer to a request with a valid token")
 	fs.IntVar(&opts.rejectStatus, "reject-status", 401, "answer to a missing or wrong token or an unknown plug UUID: 401 or 403")

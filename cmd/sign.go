@@ -7,41 +7,68 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/thingsim/thingsim/sender"
 )
 
-// secretFlags read a shared secret, for the commands that need only that.
+// secretFlags are --secret-file, --secret-env and --secret: the one flag set of the shared secret,
+// which the destination flags and the commands that need only a secret (sign, verify, receive)
+// register alike, and source reads.
 type secretFlags struct {
 	file, env, value string
+	stdin            bool // --secret-file - reads standard input
 }
 
-func (s *secretFlags) register(c *cobra.Command) {
-	c.Flags().StringVar(&s.file, "secret-file", "", "read the shared secret from `FILE`")
-	c.Flags().StringVar(&s.env, "secret-env", "", "read the shared secret from environment variable `NAME`")
-	c.Flags().StringVar(&s.value, "secret", "", "the shared secret itself (visible to other users: prefer --secret-file)")
+// register defines the flags on fs; stdin says whether the command lets "-" mean standard input
+// (not where standard input carries the body).
+func (s *secretFlags) register(fs *pflag.FlagSet, stdin bool) {
+	s.stdin = stdin
+	fileUsage := "read the shared secret from `FILE`"
+	if stdin {
+		fileUsage += " (- for standard input)"
+	}
+	fs.StringVar(&s.file, "secret-file", "", fileUsage)
+	fs.StringVar(&s.env, "secret-env", "", "read the shared secret from environment variable `NAME`")
+	fs.StringVar(&s.value, "secret", "", "the shared secret itself (visible to other users: prefer --secret-file)")
 }
 
-func (s *secretFlags) load(ios *IOStreams) (sender.Secret, error) {
+// source says where the secret is to be read from (not set when no flag gives it), the flag that
+// names it, and a warning when that is --secret.
+func (s *secretFlags) source() (src sender.SecretSource, origin, warning string, err error) {
 	switch countSet(s.file, s.env, s.value) {
 	case 0:
-		return sender.Secret{}, usageErrorf("give the shared secret with --secret-file FILE or --secret-env NAME")
+		return src, "", "", nil
 	case 1:
 	default:
-		return sender.Secret{}, usageErrorf("give the shared secret one way: --secret-file, --secret-env or --secret")
+		return src, "", "", usageErrorf("give the shared secret one way: --secret-file, --secret-env or --secret")
 	}
-	origin := "--secret-file"
+	if s.file == "-" && !s.stdin {
+		return src, "", "", usageErrorf("--secret-file -: this command reads the body from standard input, not the secret; put it in a file or use --secret-env")
+	}
+	origin = "--secret-file"
 	switch {
 	case s.env != "":
 		origin = "--secret-env"
 	case s.value != "":
 		origin = "--secret"
-		fmt.Fprintf(ios.ErrOut, "%s --secret puts the shared secret where other users of this machine can see it: prefer --secret-file or --secret-env\n", ios.errPalette().warn.Sprint("warning:"))
+		warning = "--secret puts the shared secret where other users of this machine can see it (ps, shell history): prefer --secret-file or --secret-env"
 	}
-	if s.file == "-" {
-		return sender.Secret{}, usageErrorf("--secret-file -: this command does not read the secret from standard input; put it in a file or use --secret-env")
+	return sender.SecretSource{File: s.file, Env: s.env, Value: s.value}, origin, warning, nil
+}
+
+// load reads the secret the flags name, for the commands that need only a secret: one is required.
+func (s *secretFlags) load(ios *IOStreams) (sender.Secret, error) {
+	src, origin, warning, err := s.source()
+	switch {
+	case err != nil:
+		return sender.Secret{}, err
+	case !src.IsSet():
+		return sender.Secret{}, usageErrorf("give the shared secret with --secret-file FILE or --secret-env NAME")
+	case warning != "":
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.errPalette().warn.Sprint("warning:"), warning)
 	}
-	return loadSecret(sender.SecretSource{File: s.file, Env: s.env, Value: s.value}, origin, nil)
+	return loadSecret(src, origin, ios.In)
 }
 
 // readBody reads a body's exact bytes from the file argument or, without one (or with "-"),
@@ -94,7 +121,7 @@ hex of sha256(body || sharedSecret), over the exact bytes, trailing newline incl
 			return runSign(c.Context(), opts)
 		},
 	}
-	opts.secret.register(c)
+	opts.secret.register(c.Flags(), false)
 	return c
 }
 

@@ -36,7 +36,7 @@ whether a near miss (a trailing newline, re-serialised JSON) would have matched.
 			return runVerify(c.Context(), opts)
 		},
 	}
-	opts.secret.register(c)
+	opts.secret.register(c.Flags(), false)
 	c.Flags().StringVar(&opts.token, "token", "", "the token to check (64 hex digits)")
 	return c
 }
