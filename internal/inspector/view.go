@@ -11,7 +11,6 @@ import (
 
 	"github.com/thingsim/thingsim/internal/record"
 	"github.com/thingsim/thingsim/senml"
-	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // Summary is an arrival as the list shows it, and as /api/messages and /api/events give it.
@@ -118,19 +117,13 @@ func newView(id int64, rec *record.MessageRecord, full bool) *View {
 		v.Size = len(body)
 	}
 	if rec.SenML == "" { // not a capture: validate here, as receive does
-		rep := senmlgen.Validate(body)
+		rep := senml.Validate(body)
 		v.Device, v.Records = rep.BaseName, rep.Records
 		for _, f := range rep.Findings {
 			v.Findings = append(v.Findings, f.String())
 		}
 	}
-	v.Layout = "other"
-	if _, layout, _, err := senmlgen.Parse(body); err == nil {
-		v.Layout = "legacy"
-		if layout == senmlgen.Merged {
-			v.Layout = "merged"
-		}
-	}
+	v.Layout = senml.Layout(body)
 	large := len(body) > MaxViewBody
 	var indented bytes.Buffer
 	if full && !large && json.Valid(body) && json.Indent(&indented, body, "", "  ") == nil {

@@ -19,7 +19,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/thingsim/thingsim/senmlgen"
+	"github.com/thingsim/thingsim/senml"
 	"github.com/thingsim/thingsim/verify"
 )
 
@@ -202,7 +202,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		rec.SetBody(body)
 		rec.BodySize = len(body)
-		rep := senmlgen.Validate(body)
+		rep := senml.Validate(body)
 		rec.Device, rec.Records = rep.BaseName, rep.Records
 		rec.SenML = "valid"
 		if !rep.Valid() {
