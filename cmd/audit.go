@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/report"
 	"io"
 	"os"
 	"strings"
@@ -117,27 +118,6 @@ data send one request each.`,
 	return c
 }
 
-type checkEvent struct {
-	Event    string           `json:"event"`
-	Name     string           `json:"name"`
-	Result   audit.Outcome    `json:"result"`
-	Cause    audit.Cause      `json:"cause,omitempty"`
-	Required bool             `json:"required"`
-	Message  string           `json:"message"`
-	Evidence []audit.Exchange `json:"evidence"`
-}
-
-type auditSummary struct {
-	Event     string `json:"event"`
-	Result    string `json:"result"` // pass, fail or undecided, as the exit code 0, 1 or 3
-	Checks    int    `json:"checks"`
-	Passed    int    `json:"passed"`
-	Failed    int    `json:"failed"`
-	Undecided int    `json:"undecided"`
-	Warnings  int    `json:"warnings"`
-	Skipped   int    `json:"skipped"`
-}
-
 func runAudit(ctx context.Context, opts *auditOptions) error {
 	ios := opts.ios
 	in, err := opts.dest.build(ios.In)
@@ -199,7 +179,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		Checks: names,
 		OnResult: func(r audit.Result) {
 			if opts.output == "json" {
-				b, _ := json.Marshal(checkEvent{Event: "check", Name: r.Name, Result: r.Outcome, Cause: r.Cause, Required: r.Required, Message: r.Message, Evidence: r.Evidence})
+				b, _ := json.Marshal(report.Check{Event: "check", Name: r.Name, Result: string(r.Outcome), Cause: string(r.Cause), Required: r.Required, Message: r.Message, Evidence: r.Evidence})
 				fmt.Fprintln(ios.Out, string(b))
 				return
 			}
@@ -213,7 +193,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 	case runErr != nil && ctx.Err() == nil:
 		return failure(runErr)
 	}
-	sum := auditSummary{Event: "summary", Result: "pass", Checks: len(results)}
+	sum := report.AuditSummary{Event: "summary", Result: "pass", Checks: len(results)}
 	for _, r := range results {
 		switch r.Outcome {
 		case audit.Pass:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/report"
 	"io"
 	"strconv"
 	"text/tabwriter"
@@ -47,18 +48,6 @@ others are printed, and the exit code is 1.`,
 	}
 	enumFlag(c.Flags(), &opts.output, "output", "o", "text", []string{"text", "json", "csv"}, "output: text (a table), json (resolved records, one a line) or csv")
 	return c
-}
-
-// resolvedRecord is a measurement as RFC 8428 writes a resolved record.
-type resolvedRecord struct {
-	Name   string   `json:"n"`
-	Unit   string   `json:"u,omitempty"`
-	Value  *float64 `json:"v,omitempty"`
-	String *string  `json:"vs,omitempty"`
-	Bool   *bool    `json:"vb,omitempty"`
-	Data   *string  `json:"vd,omitempty"`
-	Sum    *float64 `json:"s,omitempty"`
-	Time   float64  `json:"t"`
 }
 
 func runDecode(opts *decodeOptions) error {
@@ -165,8 +154,8 @@ func valueText(m senml.Measurement) string {
 	return strconv.FormatFloat(m.Number, 'g', -1, 64)
 }
 
-func resolvedOf(m senml.Measurement) resolvedRecord {
-	r := resolvedRecord{Name: m.FullName(), Unit: m.Unit, Sum: m.Sum, Time: float64(m.Time.UnixNano()) / 1e9}
+func resolvedOf(m senml.Measurement) report.Resolved {
+	r := report.Resolved{Name: m.FullName(), Unit: m.Unit, Sum: m.Sum, Time: float64(m.Time.UnixNano()) / 1e9}
 	switch m.Kind {
 	case senml.String:
 		r.String = &m.Text

@@ -22,6 +22,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/docblock"
 	"github.com/thingsim/thingsim/internal/tlscheck"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -117,6 +118,50 @@ func TestDocsAuditConfirmSample(t *testing.T) {
 	sample := "```\n$ thingsim audit --destination staging.yaml --payload body.json --only valid-legacy,valid-merged,wrong-token \\\n" +
 		"    --confirm '" + confirm + "' --confirm-timeout 2s\n" + out.String() + "$ echo $?\n1\n```\n"
 	checkSample(t, "usage.md", "audit-confirm-sample", sample, false)
+}
+
+// TestDocsJSONIsReportTypes: every line of the JSON sample of docs/reference.md decodes into the
+// package report type of its event, with no member the type lacks: the documented output and the
+// types a program reads it with are one.
+func TestDocsJSONIsReportTypes(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "reference.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	i := strings.Index(text, "<!-- json-sample:")
+	j := strings.Index(text, "<!-- end json-sample -->")
+	if i < 0 || j < i {
+		t.Fatal("docs/reference.md has no json-sample block")
+	}
+	n := 0
+	for _, line := range strings.Split(text[i:j], "\n") {
+		if !strings.HasPrefix(line, "{") {
+			continue
+		}
+		var kind struct{ Event string }
+		json.Unmarshal([]byte(line), &kind)
+		var v any
+		switch kind.Event {
+		case "attempt":
+			v = &report.Attempt{}
+		case "message":
+			v = &report.Message{}
+		case "summary":
+			v = &report.Summary{}
+		default:
+			t.Fatalf("an event of no known kind: %s", line)
+		}
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(v); err != nil {
+			t.Errorf("%s: %v", line, err)
+		}
+		n++
+	}
+	if n == 0 {
+		t.Error("the JSON sample holds no event")
+	}
 }
 
 // TestDocsTLSKinds: docs/receivers.md names every kind of check-tls's reasons and warnings.

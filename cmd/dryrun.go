@@ -6,21 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/report"
 	"io"
 
 	"github.com/thingsim/thingsim/sender"
 )
-
-type requestEvent struct {
-	Event   string          `json:"event"`
-	Message int             `json:"message"`
-	Method  string          `json:"method"`
-	URL     string          `json:"url"`
-	Headers []sender.Header `json:"headers"`
-	Token   string          `json:"token"`
-	Body    json.RawMessage `json:"body,omitempty"`
-	BodyB64 string          `json:"body_base64"`
-}
 
 // dryRun prints the requests the run would send, credentials redacted.
 func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f run.Messages, jsonOut bool) error {
@@ -38,7 +28,7 @@ func dryRun(ctx context.Context, ios *IOStreams, s *sender.Sender, f run.Message
 		if jsonOut {
 			rec := sender.MessageRecord{}
 			rec.SetBody(req.Body)
-			ev := requestEvent{Event: "request", Message: m.Index, Method: req.Method, URL: req.URL.String(),
+			ev := report.Request{Event: "request", Message: m.Index, Method: req.Method, URL: req.URL.String(),
 				Headers: t.Redacted(req), Token: req.Token, BodyB64: rec.BodyBase64}
 			if rec.Body != nil {
 				ev.Body, _ = json.Marshal(*rec.Body)

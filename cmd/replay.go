@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/report"
 	"io"
 	"strings"
 	"sync"
@@ -249,18 +250,10 @@ next:
 	return out
 }
 
-type tokenCheckEvent struct {
-	Event   string `json:"event"`
-	Message int    `json:"message"`
-	Origin  string `json:"origin"`
-	Token   string `json:"token"`
-	Valid   bool   `json:"valid"`
-}
-
 func (f *replayFeed) reportCheck(m run.Message, it capture.Item) {
 	valid := it.Token != "" && sender.Verify(it.Body, *f.check, it.Token)
 	if f.opts.delivery.output == "json" {
-		b, _ := json.Marshal(tokenCheckEvent{Event: "token_check", Message: m.Index, Origin: it.Origin, Token: it.Token, Valid: valid})
+		b, _ := json.Marshal(report.TokenCheck{Event: "token_check", Message: m.Index, Origin: it.Origin, Token: it.Token, Valid: valid})
 		fmt.Fprintln(f.ios.Out, string(b))
 		return
 	}

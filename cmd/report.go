@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/thingsim/thingsim/report"
 	"io"
 	"math"
 	"os"
@@ -45,54 +46,6 @@ func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
 // totals merges every worker's tally.
 func (r *runReport) totals() *run.Tally { return r.tallies.Totals() }
 
-type attemptEvent struct {
-	Event      string  `json:"event"`
-	Message    int     `json:"message"`
-	Attempt    int     `json:"attempt"`
-	Status     int     `json:"status,omitempty"`
-	Error      string  `json:"error,omitempty"`
-	DurationMS float64 `json:"duration_ms"`
-}
-
-type messageEvent struct {
-	Event     string         `json:"event"`
-	Message   int            `json:"message"`
-	Outcome   sender.Outcome `json:"outcome"`
-	Attempts  int            `json:"attempts"`
-	Status    int            `json:"status,omitempty"`
-	Error     string         `json:"error,omitempty"`
-	Token     string         `json:"token"`
-	PlugUUID  string         `json:"plug_uuid"`
-	Device    string         `json:"device,omitempty"`
-	LatencyMS float64        `json:"latency_ms"`
-}
-
-type latencySummary struct {
-	P50  float64 `json:"p50"`
-	P90  float64 `json:"p90"`
-	P99  float64 `json:"p99"`
-	P999 float64 `json:"p99_9"`
-	Max  float64 `json:"max"`
-}
-
-type summaryEvent struct {
-	Event            string           `json:"event"`
-	Messages         int64            `json:"messages"`
-	Delivered        int64            `json:"delivered"`
-	UnexpectedStatus int64            `json:"unexpected_status"`
-	Discarded        int64            `json:"discarded"`
-	Interrupted      int64            `json:"interrupted"`
-	Attempts         int64            `json:"attempts"`
-	Retries          int64            `json:"retries"`
-	Statuses         map[string]int64 `json:"statuses"`
-	Errors           map[string]int64 `json:"errors"`
-	LatencyMS        latencySummary   `json:"latency_ms"`
-	DurationS        float64          `json:"duration_s"`
-	Rate             float64          `json:"rate"`
-	NotSent          string           `json:"not_sent,omitempty"`
-	DeadLetters      int              `json:"dead_letters,omitempty"`
-}
-
 // attempt reports one attempt: a JSON event, or a progress line on stderr when it failed.
 func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 	if r.lines == "none" || r.lines == "failed" && a.OK {
@@ -101,7 +54,7 @@ func (r *runReport) attempt(msg int, a sender.Attempt, attempts int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.json {
-		ev := attemptEvent{Event: "attempt", Message: msg, Attempt: a.Number, Status: a.Status(), DurationMS: sender.MillisOf(a.Duration)}
+		ev := report.Attempt{Event: "attempt", Message: msg, Attempt: a.Number, Status: a.Status(), DurationMS: sender.MillisOf(a.Duration)}
 		if a.Status() == 0 && a.Err != nil {
 			ev.Error = a.Err.Error()
 		}
@@ -142,7 +95,7 @@ func (r *runReport) message(w int, res *sender.Result, m run.Message, latency ti
 		lastErr = res.Attempts[n-1].Err.Error()
 	}
 	if r.json {
-		r.writeJSON(messageEvent{Event: "message", Message: res.Message, Outcome: res.Outcome, Attempts: len(res.Attempts),
+		r.writeJSON(report.Message{Event: "message", Message: res.Message, Outcome: res.Outcome, Attempts: len(res.Attempts),
 			Status: res.Status(), Error: lastErr, Token: res.Request.Token, PlugUUID: r.sender.Template().PlugUUID(),
 			Device: m.Device, LatencyMS: sender.MillisOf(latency)})
 		return
@@ -197,7 +150,7 @@ func (r *runReport) summary(notSent string) bool {
 	elapsed := time.Since(r.started)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	lat := latencySummary{P50: sender.MillisOf(t.Latency.Quantile(0.50)), P90: sender.MillisOf(t.Latency.Quantile(0.90)),
+	lat := report.Latency{P50: sender.MillisOf(t.Latency.Quantile(0.50)), P90: sender.MillisOf(t.Latency.Quantile(0.90)),
 		P99: sender.MillisOf(t.Latency.Quantile(0.99)), P999: sender.MillisOf(t.Latency.Quantile(0.999)), Max: sender.MillisOf(t.Latency.Max())}
 	delivered := t.Outcomes[sender.Delivered]
 	ok := delivered == t.Messages && r.deadErr == nil
@@ -208,7 +161,7 @@ func (r *runReport) summary(notSent string) bool {
 		rate = float64(t.Messages) / span.Seconds()
 	}
 	if r.json {
-		ev := summaryEvent{Event: "summary", Messages: t.Messages, Delivered: delivered,
+		ev := report.Summary{Event: "summary", Messages: t.Messages, Delivered: delivered,
 			UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus], Discarded: t.Outcomes[sender.Discarded],
 			Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts, Retries: t.Attempts - t.Messages,
 			Statuses: map[string]int64{}, Errors: map[string]int64{}, LatencyMS: lat,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/thingsim/thingsim/report"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -42,13 +43,6 @@ once; exit 2 when there is one, 0 when the destination is valid.`,
 	return c
 }
 
-type validationJSON struct {
-	Valid      bool               `json:"valid"`
-	Name       string             `json:"name"`
-	Violations []sender.Violation `json:"violations"`
-	Warnings   []sender.Violation `json:"warnings"`
-}
-
 func runValidate(_ context.Context, opts *validateOptions) error {
 	in, err := opts.dest.build(opts.ios.In)
 	if err != nil {
@@ -60,7 +54,7 @@ func runValidate(_ context.Context, opts *validateOptions) error {
 		return configError(err)
 	}
 	if opts.output == "json" {
-		out := validationJSON{Valid: re == nil, Name: in.dest.Name, Violations: []sender.Violation{}, Warnings: []sender.Violation{}}
+		out := report.Validation{Valid: re == nil, Name: in.dest.Name, Violations: []sender.Violation{}, Warnings: []sender.Violation{}}
 		if re != nil {
 			out.Violations = re.Violations
 		}

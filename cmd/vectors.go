@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/thingsim/thingsim/report"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -49,32 +50,8 @@ receiver under test a real destination's secret. The same seed gives the same fi
 	return c
 }
 
-// vectorsFile is what vectors writes.
-type vectorsFile struct {
-	About    string       `json:"about"`
-	Secret   string       `json:"secret"`
-	PlugUUID string       `json:"plug_uuid"`
-	Cases    []vectorCase `json:"cases"`
-}
-
-type vectorCase struct {
-	Name       string         `json:"name"`
-	Method     string         `json:"method"`
-	Path       string         `json:"path"`
-	Headers    []vectorHeader `json:"headers"`
-	BodyBase64 string         `json:"body_base64"`
-	Body       string         `json:"body"`
-	Expect     string         `json:"expect"`
-	Why        string         `json:"why"`
-}
-
-type vectorHeader struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
 // buildVectors makes the cases of seed.
-func buildVectors(seed uint64) vectorsFile {
+func buildVectors(seed uint64) report.Vectors {
 	r := rand.New(rand.NewPCG(seed, 0x7ec7))
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[:], seed)
@@ -82,19 +59,19 @@ func buildVectors(seed uint64) vectorsFile {
 	secret := s.Reveal()
 	plug := uuid.NewSHA1(uuid.NameSpaceURL, fmt.Appendf(nil, "thingsim vectors %d", seed)).String()
 	now := time.Unix(1767323045, 0).Add(time.Duration(r.IntN(86400)) * time.Second)
-	f := vectorsFile{
+	f := report.Vectors{
 		About: "Requests of the KPN Things HTTPS destination for a receiver's unit tests, written by thingsim vectors. " +
 			"Send each with its method, path, headers and the exact bytes of body_base64 (body is the same bytes as text), " +
 			"to a receiver configured with this secret and plug UUID; expect says what a correct receiver does: accept (a 2xx) or refuse (a 4xx).",
 		Secret: secret, PlugUUID: plug,
 	}
-	add := func(name string, body []byte, token, expect, why string, headers ...vectorHeader) {
-		hs := []vectorHeader{{verify.PlugHeader, plug}}
+	add := func(name string, body []byte, token, expect, why string, headers ...report.VectorHeader) {
+		hs := []report.VectorHeader{{Name: verify.PlugHeader, Value: plug}}
 		if token != "" {
-			hs = append(hs, vectorHeader{verify.TokenHeader, token})
+			hs = append(hs, report.VectorHeader{Name: verify.TokenHeader, Value: token})
 		}
-		hs = append(append(hs, vectorHeader{"Content-type", "application/json"}), headers...)
-		f.Cases = append(f.Cases, vectorCase{Name: name, Method: "POST", Path: "/things", Headers: hs,
+		hs = append(append(hs, report.VectorHeader{Name: "Content-type", Value: "application/json"}), headers...)
+		f.Cases = append(f.Cases, report.VectorCase{Name: name, Method: "POST", Path: "/things", Headers: hs,
 			BodyBase64: base64.StdEncoding.EncodeToString(body), Body: string(body), Expect: expect, Why: why})
 	}
 	sign := func(b []byte) string { return verify.Token(b, secret) }

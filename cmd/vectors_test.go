@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/thingsim/thingsim/report"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,7 @@ func TestVectors(t *testing.T) {
 	if code := Run(t.Context(), ios, []string{"vectors", "--seed", "3"}); code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	var f vectorsFile
+	var f report.Vectors
 	if err := json.Unmarshal(out.Bytes(), &f); err != nil {
 		t.Fatal(err)
 	}

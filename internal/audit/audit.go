@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/thingsim/thingsim/internal/tlscheck"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
@@ -90,25 +91,8 @@ const (
 	CauseSlow Cause = "slow"
 )
 
-// Exchange is one request of a check and what came back: the evidence.
-type Exchange struct {
-	Sent       string  `json:"sent"`
-	Method     string  `json:"method"`
-	Token      string  `json:"token,omitempty"`
-	Attempts   int     `json:"attempts"`
-	Status     int     `json:"status,omitempty"`
-	Error      string  `json:"error,omitempty"`
-	Answer     string  `json:"answer,omitempty"` // the first bytes of a refusal's body
-	DurationMS float64 `json:"duration_ms"`
-}
-
-// Got says in a few words what came back.
-func (e Exchange) Got() string {
-	if e.Status != 0 {
-		return fmt.Sprint(e.Status)
-	}
-	return e.Error
-}
+// Exchange is one request of a check and what came back: the evidence, as --output json writes it.
+type Exchange = report.Exchange
 
 // Result is a check's outcome, why, and its evidence.
 type Result struct {
