@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +43,10 @@ type receiveOptions struct {
 	ui           bool
 	uiListen     string
 	uiURLOut     string
+	forward      string
+	forwardFor   time.Duration
+	forwardBad   string
+	forwardURL   *url.URL
 }
 
 func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
@@ -94,6 +101,9 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 	fs.BoolVar(&opts.ui, "ui", false, "serve the inspector page: every arrival, live, with its verdict, body, records and charts")
 	fs.StringVar(&opts.uiListen, "ui-listen", defaultUIListen, "address of the inspector page (port 0 picks a free one)")
 	fs.StringVar(&opts.uiURLOut, "ui-url-out", "", "write the inspector's URL to `FILE` once listening (for scripts)")
+	fs.StringVar(&opts.forward, "forward", "", "relay every request whose token verifies to the app at `URL` (exact bytes, method, headers, the query added to URL's) and answer with the app's answer")
+	fs.DurationVar(&opts.forwardFor, "forward-timeout", receiver.DefaultForwardTimeout, "how long the app may take to answer a relayed request before the platform gets 504")
+	fs.StringVar(&opts.forwardBad, "forward-invalid", "", "relay forged requests too, marked with header `NAME` (default: answered --reject-status, never relayed)")
 	return c
 }
 
@@ -123,12 +133,35 @@ func (opts *receiveOptions) check() error {
 	if opts.cert != "" && opts.caOut != "" {
 		return usageErrorf("--ca-out writes the throwaway CA, which --cert replaces")
 	}
+	if opts.forward == "" {
+		if opts.forwardBad != "" {
+			return usageErrorf("--forward-invalid marks what --forward relays: give --forward URL")
+		}
+		return nil
+	}
+	u, err := url.Parse(opts.forward)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErrorf("--forward: %q is not an http:// or https:// URL of the app, such as http://localhost:3000/things", opts.forward)
+	}
+	opts.forwardURL = u
+	if opts.respond != "" || opts.delay != 0 || opts.status != http.StatusOK {
+		return usageErrorf("--forward answers with the app's answer: drop --respond, --status and --delay")
+	}
+	if opts.forwardFor <= 0 {
+		return usageErrorf("--forward-timeout: %v is not a duration above zero", opts.forwardFor)
+	}
+	if opts.forwardBad != "" && strings.ContainsAny(opts.forwardBad, " :\t\r\n") {
+		return usageErrorf("--forward-invalid: %q is not a header name", opts.forwardBad)
+	}
 	return nil
 }
 
 func runReceive(ctx context.Context, opts *receiveOptions) error {
 	ios := opts.ios
 	cfg := receiver.Config{Status: opts.status, RejectStatus: opts.rejectStatus, Delay: opts.delay, MaxBody: opts.maxBody, RedactHeaders: opts.redact}
+	if opts.forwardURL != nil {
+		cfg.Forward = &receiver.Forward{URL: opts.forwardURL, Timeout: opts.forwardFor, Invalid: opts.forwardBad}
+	}
 	if opts.respond != "" {
 		script, err := receiver.ParseScript(opts.respond)
 		if err != nil {
@@ -261,6 +294,13 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 	if capture != nil {
 		fmt.Fprintf(ios.ErrOut, "capturing to %s\n", opts.capture)
 	}
+	if opts.forwardURL != nil {
+		forged := "answered " + fmt.Sprint(opts.rejectStatus) + ", never relayed"
+		if opts.forwardBad != "" {
+			forged = "relayed too, marked with " + opts.forwardBad
+		}
+		fmt.Fprintf(ios.ErrOut, "relaying verified requests to %s (its answer goes back, %v at most); forged ones are %s\n", wireText(redactedURL(opts.forwardURL)), opts.forwardFor, forged)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -300,8 +340,13 @@ func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
 		device = "-"
 	}
 	answer := fmt.Sprint(rec.Status)
-	if rec.Dropped {
+	switch {
+	case rec.Dropped:
 		answer = "dropped"
+	case rec.Forward != nil && rec.Forward.Error != "":
+		answer += " (the app: " + rec.Forward.Error + ")"
+	case rec.Forward != nil:
+		answer += " from the app"
 	}
 	t := rec.Time
 	if parsed, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
@@ -310,6 +355,9 @@ func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
 	fmt.Fprintf(ios.Out, "%s %s %s %s · %s · %s · token %s → %s\n", mark, p.dim.Sprint(t), wireText(rec.Method), wireText(rec.Target), wireText(device), what,
 		verdictWords(rec.Verdict), answer)
 }
+
+// redactedURL writes u with its password hidden.
+func redactedURL(u *url.URL) string { return u.Redacted() }
 
 func verdictWords(v string) string {
 	switch v {

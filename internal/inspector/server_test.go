@@ -467,3 +467,17 @@ func TestLargeBodyView(t *testing.T) {
 		t.Errorf("%d bytes of answer, %d rows, note %q, curl %q, replay %q", len(b), len(d.Rows), d.Note, d.Curl, d.Replay)
 	}
 }
+
+// TestForwardInView: a relayed arrival's view carries the trip to the app.
+func TestForwardInView(t *testing.T) {
+	store := NewStore(0, 0)
+	_, srv := serve(t, Config{Store: store})
+	r := rec(pack)
+	r.Forward = &record.ForwardRecord{URL: "http://localhost:3000/things", Status: 502, DurationMS: 1.5, Error: "connection refused"}
+	store.Add(r)
+	var d View
+	get(t, srv.URL+"/api/messages/1", &d)
+	if d.Forward == nil || d.Forward.Status != 502 || d.Forward.Error != "connection refused" {
+		t.Errorf("forward %+v", d.Forward)
+	}
+}

@@ -77,6 +77,8 @@ type View struct {
 	SenMLError string                 `json:"senml_error,omitempty"`
 	Findings   []string               `json:"findings"`
 	Attempts   []record.AttemptRecord `json:"attempts,omitempty"`
+	// Forward is the trip to the app behind receive --forward, when the request was relayed.
+	Forward *record.ForwardRecord `json:"forward,omitempty"`
 	// Note says what the view leaves out of a large arrival.
 	Note string `json:"note,omitempty"`
 }
@@ -91,7 +93,7 @@ func newView(id int64, rec *record.MessageRecord, full bool) *View {
 		},
 		Headers: rec.Headers, Token: rec.Token, TokenCause: rec.TokenCause, Body: rec.Body,
 		BodyBase64: rec.BodyBase64, Truncated: rec.BodyTruncated, Rows: []Row{},
-		Findings: append([]string{}, rec.SenMLFindings...), Attempts: rec.Attempts,
+		Findings: append([]string{}, rec.SenMLFindings...), Attempts: rec.Attempts, Forward: rec.Forward,
 	}
 	if v.Headers == nil {
 		v.Headers = []record.Header{}

@@ -64,6 +64,9 @@ type Config struct {
 	// RedactHeaders are redacted in captures besides the credential headers every receiver
 	// redacts (Authorization, Proxy-Authorization, Cookie, X-API-Key): a custom API key header.
 	RedactHeaders []string
+	// Forward, when set, relays accepted requests to an app and answers with the app's answer
+	// instead of Status or Script.
+	Forward *Forward
 }
 
 // Handler is the receiver's http.Handler. Its raw header capture works when it is served by
@@ -161,12 +164,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "HTTP/1.1 only, as the platform sends", http.StatusHTTPVersionNotSupported)
 		return
 	}
+	raw := rawHeaders(r)
 	rec := record.MessageRecord{
 		Time:    h.cfg.Now().UTC().Format(time.RFC3339Nano),
 		Remote:  r.RemoteAddr,
 		Method:  r.Method,
 		Target:  r.RequestURI,
-		Headers: redact(rawHeaders(r), h.cfg.RedactHeaders),
+		Headers: redact(slices.Clone(raw), h.cfg.RedactHeaders),
 	}
 	rec.PlugUUID = r.Header.Get(verify.PlugHeader)
 	rec.Token = r.Header.Get(verify.TokenHeader)
@@ -212,7 +216,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		rec.Verdict, rec.TokenCause = h.verdict(body, rec.PlugUUID, rec.Token)
-		if rec.Verdict == Valid || rec.Verdict == Unchecked {
+		forged := rec.Verdict != Valid && rec.Verdict != Unchecked
+		if f := h.cfg.Forward; f != nil && (!forged || f.Invalid != "") {
+			h.forward(w, r, &rec, raw, body, forged)
+			return
+		}
+		if !forged {
 			action, delay = h.next()
 		} else {
 			action = Action{Status: h.cfg.RejectStatus}
@@ -251,6 +260,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(action.Status)
 	fmt.Fprintln(w, why)
+}
+
+// forward relays a request to the app, captures it with the app's answer (or why none came), and
+// passes the answer on; a request that cannot be captured is not relayed further but answered 503.
+func (h *Handler) forward(w http.ResponseWriter, r *http.Request, rec *record.MessageRecord, raw []record.Header, body []byte, forged bool) {
+	resp, fr, cancel := h.cfg.Forward.relay(r.Context(), r, raw, body, forged)
+	if cancel != nil {
+		defer cancel()
+	}
+	rec.Forward, rec.Status = fr, fr.Status
+	if !h.capture(rec) {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		http.Error(w, "the capture could not be written: not kept, try again", rec.Status)
+		return
+	}
+	if resp == nil {
+		http.Error(w, "the app behind the relay did not answer: "+fr.Error, fr.Status)
+		return
+	}
+	writeRelayed(w, resp)
 }
 
 // verdict checks the token of body for the plug UUID and, when it is invalid, names the likely

@@ -42,10 +42,21 @@ type MessageRecord struct {
 	TokenCause    string   `json:"token_cause,omitempty"` // an invalid token's likely cause, verify's near miss
 	Status        int      `json:"status,omitempty"`
 	Dropped       bool     `json:"dropped,omitempty"` // the connection was closed without an answer
+	// Forward is what the app behind receive --forward made of the request, if it was relayed.
+	Forward *ForwardRecord `json:"forward,omitempty"`
 	// Dead letters only.
 	Message  *int            `json:"message,omitempty"`
 	Outcome  string          `json:"outcome,omitempty"` // the sender's outcome
 	Attempts []AttemptRecord `json:"attempts,omitempty"`
+}
+
+// ForwardRecord is a relayed request's trip to the app: where to, the app's status (0 when none
+// came), how long it took, and why it failed, if it did.
+type ForwardRecord struct {
+	URL        string  `json:"url"`
+	Status     int     `json:"status,omitempty"`
+	DurationMS float64 `json:"duration_ms"`
+	Error      string  `json:"error,omitempty"`
 }
 
 // AttemptRecord is one attempt in a dead letter and in JSON events.

@@ -153,6 +153,8 @@
     const parts = [el("h2", { text: "#" + m.id + " " + m.method + " " + m.target })];
     parts.push(el("p", {}, el("span", { class: "verdict-" + m.verdict, "data-verdict": m.verdict, id: "detail-verdict", text: verdictWords[m.verdict] || m.verdict }),
       " → " + answerWords(m) + " · " + m.time + (m.outcome ? " · " + m.outcome : "")));
+    if (m.forward) parts.push(el("p", { id: "forward", text: "relayed to " + m.forward.url + " → " +
+      (m.forward.status || "-") + " in " + m.forward.duration_ms + " ms" + (m.forward.error ? " (" + m.forward.error + ")" : "") }));
     parts.push(...section("Token", el("p", { id: "token", text: m.token || "(none)" }),
       m.token_cause ? el("p", { id: "token-cause", text: "likely cause: " + m.token_cause }) : null));
     parts.push(...section("Headers, as they arrived", table(["name", "value"], m.headers.map((h) => el("tr", {}, el("td", { text: h.name }), el("td", { text: h.value }))))));
