@@ -44,7 +44,8 @@ outcomes, JSON events, dead letters, exit codes), each body byte for byte as cap
 A SOURCE is told by its content: a capture file of 'receive' or a dead-letter file of 'send'
 (message records), a folder of body files (sorted by name), a body file (less one trailing
 newline), a file of bodies one per line, raw HTTP requests as the platform's documentation
-shows them (Content-Length honoured), a HAR 1.2 file, or - for bodies on standard input.
+shows them (Content-Length honoured), a HAR 1.2 file, webhook.site's export of a token's
+requests (the JSON of GET /token/{id}/requests), or - for bodies on standard input.
 
 The token is signed again with the destination's secret, unless --keep-token sends the
 captured one (to check that an endpoint refuses a token of a rotated secret). The plug UUID

@@ -180,6 +180,24 @@ func sniff(head []byte) kind {
 // parseWhole tells a whole file's format: HAR, raw HTTP, a stream of bodies or one body.
 func parseWhole(name string, data []byte) Source {
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '{' {
+		// A HAR file, webhook.site's export of a token's requests, or one request of it.
+		var probe struct {
+			Log  json.RawMessage      `json:"log"`
+			Data []webhookSiteRequest `json:"data"`
+			webhookSiteRequest
+		}
+		if json.Unmarshal(data, &probe) == nil {
+			switch {
+			case probe.Log != nil:
+				return parseHAR(name, data)
+			case probe.Data != nil:
+				return parseWebhookSite(name, probe.Data)
+			case probe.Content != nil && probe.Method != "":
+				return parseWebhookSite(name, []webhookSiteRequest{probe.webhookSiteRequest})
+			}
+		}
+	}
 	switch {
 	case len(trimmed) > 0 && trimmed[0] == '{' && bytes.Contains(data, []byte(`"log"`)):
 		return parseHAR(name, data)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -314,5 +315,54 @@ func TestOpenGrowingCapture(t *testing.T) {
 	}
 	if n != 3 {
 		t.Fatalf("read %d records of a capture of 3 that grew by one each", n)
+	}
+}
+
+// TestWebhookSiteExport: webhook.site's export of a token's requests (the JSON of GET
+// /token/{id}/requests; a made-up token, the fields as its API documents them), headers as lists
+// and as strings: each body byte for byte, its token and plug UUID, its headers in order; one
+// request of it alone reads the same.
+func TestWebhookSiteExport(t *testing.T) {
+	path := filepath.Join("testdata", "webhook-site-requests.json")
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	want := []struct{ body, token string }{
+		{`[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7E9},{"n":"temperature","u":"Cel","v":21.5},{"n":"label","vs":"café"}]`,
+			"4babe381aa870709eed70346122a1f56d0b8e00489fb97d5379fdebdc5c1fb6c"},
+		{`[{"bn":"urn:dev:DEVEUI:0004A30B001B714E:","bt":1.7000001E9,"n":"temperature","u":"Cel","v":22.0}]`,
+			"74b12356f4a620b77035d3713decfc51bf6c4430a1ab1e936e71a5faae7f39e8"},
+	}
+	for i, w := range want {
+		it, err := s.Next()
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		if string(it.Body) != w.body || it.Token != w.token || it.PlugUUID != "fbc063cb-4dd4-41b3-917a-e2d1ea907f75" {
+			t.Errorf("request %d: %q, token %s, plug %s", i+1, it.Body, it.Token, it.PlugUUID)
+		}
+		if sender.Sign(it.Body, sender.NewSecret("Kp7#ThingsTestSecret:2024/abcXYZ!")) != it.Token {
+			t.Errorf("request %d: the body is not the one signed", i+1)
+		}
+		if !strings.Contains(it.Origin, "request "+strconv.Itoa(i+1)+" (POST https://webhook.site/") {
+			t.Errorf("origin %s", it.Origin)
+		}
+	}
+	if _, err := s.Next(); !errors.Is(err, io.EOF) {
+		t.Errorf("after the last request: %v", err)
+	}
+	if s.Kind() != "webhook.site export" {
+		t.Errorf("kind %s", s.Kind())
+	}
+
+	// One request of the export, as GET /token/{id}/request/{id} gives it.
+	one := filepath.Join(t.TempDir(), "one.json")
+	os.WriteFile(one, []byte(`{"method":"POST","content":"[1]","headers":{"things-message-token":["ab"],"x-first":["1","2"]},"url":"https://webhook.site/x","created_at":"2026-12-01 10:15:09"}`), 0o644)
+	s, _ = Open(one, nil)
+	it, err := s.Next()
+	if err != nil || string(it.Body) != "[1]" || it.Token != "ab" || len(it.Headers) != 3 || it.Headers[2].Value != "2" {
+		t.Errorf("one request: %+v %v", it, err)
 	}
 }

@@ -235,3 +235,81 @@ func parseHAR(name string, data []byte) Source {
 	}
 	return s
 }
+
+// webhookSiteRequest is one request of webhook.site's export of a token's requests (the JSON of
+// GET /token/{id}/requests: {"data": [...]}), or the JSON of one request.
+type webhookSiteRequest struct {
+	Method    string          `json:"method"`
+	Content   *string         `json:"content"`
+	Headers   json.RawMessage `json:"headers"`
+	URL       string          `json:"url"`
+	CreatedAt string          `json:"created_at"`
+}
+
+// parseWebhookSite reads webhook.site's export: each request's body as its content holds it, byte
+// for byte, and its headers, whose values are lists or strings, in the order of the file.
+func parseWebhookSite(name string, reqs []webhookSiteRequest) Source {
+	s := &single{kind: "webhook.site export"}
+	for i, req := range reqs {
+		origin := fmt.Sprintf("%s request %d (%s %s, %s)", name, i+1, req.Method, req.URL, req.CreatedAt)
+		if req.Content == nil {
+			s.fail(&Problem{Origin: origin, Msg: "no request body (content)"})
+			continue
+		}
+		headers, err := orderedHeaders(req.Headers)
+		if err != nil {
+			s.fail(&Problem{Origin: origin, Msg: "headers: " + err.Error()})
+			continue
+		}
+		item := Item{Body: []byte(*req.Content), Headers: headers, Origin: origin}
+		for _, hd := range headers {
+			switch {
+			case strings.EqualFold(hd.Name, verify.TokenHeader):
+				item.Token = hd.Value
+			case strings.EqualFold(hd.Name, verify.PlugHeader):
+				item.PlugUUID = hd.Value
+			}
+		}
+		s.add(item)
+	}
+	return s
+}
+
+// orderedHeaders reads a JSON object of headers, each value a string or a list of strings, into
+// headers in the object's order, a list giving one header per value.
+func orderedHeaders(raw json.RawMessage) ([]record.Header, error) {
+	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	var out []record.Header
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return nil, err
+		}
+		switch v := v.(type) {
+		case string:
+			out = append(out, record.Header{Name: name, Value: v})
+		case []any:
+			for _, x := range v {
+				s, ok := x.(string)
+				if !ok {
+					return nil, fmt.Errorf("%s: a value that is not a string", name)
+				}
+				out = append(out, record.Header{Name: name, Value: s})
+			}
+		default:
+			return nil, fmt.Errorf("%s: neither a string nor a list of strings", name)
+		}
+	}
+	return out, nil
+}
