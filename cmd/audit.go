@@ -174,7 +174,7 @@ func runAudit(ctx context.Context, opts *auditOptions) error {
 		Numbers:     numbers,
 		Confirm:     opts.confirmFunc(),
 		TLS: func(ctx context.Context) (*tlscheck.Report, error) {
-			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, in.relax, 5*time.Second)
+			return checkTLS(ctx, in.dest.URL, "", "changeit", opts.conn.caFile, in.relax, 5*time.Second, "")
 		},
 		Checks: names,
 		OnResult: func(r audit.Result) {

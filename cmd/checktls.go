@@ -22,6 +22,7 @@ type checkTLSOptions struct {
 	relax      bool
 	timeout    time.Duration
 	output     string
+	connect    string
 }
 
 func newCheckTLSCmd(ios *IOStreams, runF func(context.Context, *checkTLSOptions) error) *cobra.Command {
@@ -36,8 +37,9 @@ newer, and at least one cipher suite of the platform's list of 41.
 Every listed suite is probed one by one with a hand-built TLS 1.2 ClientHello shaped as a Java
 client's, so that suites Go does not implement (DHE, CAMELLIA, CCM) are seen too. The verdict
 comes first, with each reason and what to change. Exit 0 accept, 1 refuse (also when nothing
-answers), 2 usage.`,
+answers), 3 undecided (the listed suites it accepts are none a stock Java client has), 2 usage.`,
 		Example: `  thingsim check-tls https://things.example.com/
+  thingsim check-tls https://things.example.com/ --connect 203.0.113.7:443
   thingsim check-tls https://staging.example.com:8443/things --relax --ca-file staging-ca.pem --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -54,12 +56,13 @@ answers), 2 usage.`,
 	fs.StringVar(&opts.caFile, "ca-file", "", "also trust the CA certificates of PEM `FILE`, as send does (never a self-signed server certificate)")
 	fs.BoolVar(&opts.relax, "relax", false, "a port other than 443 is a warning, not a reason, for local and staging servers")
 	fs.DurationVar(&opts.timeout, "timeout", 5*time.Second, "timeout of each probe")
+	fs.StringVar(&opts.connect, "connect", "", "connect to `HOST:PORT` instead of the URL's host, which stays the name asked for: a server checked before DNS points at it")
 	enumFlag(fs, &opts.output, "output", "o", "text", []string{"text", "json"}, "output: text or json")
 	return c
 }
 
 func runCheckTLS(ctx context.Context, opts *checkTLSOptions) error {
-	r, err := checkTLS(ctx, opts.url, opts.truststore, opts.password, opts.caFile, opts.relax, opts.timeout)
+	r, err := checkTLS(ctx, opts.url, opts.truststore, opts.password, opts.caFile, opts.relax, opts.timeout, opts.connect)
 	if err != nil {
 		return err
 	}
@@ -81,9 +84,10 @@ func runCheckTLS(ctx context.Context, opts *checkTLSOptions) error {
 	return nil
 }
 
-// checkTLS runs the check with the trust settings of the flags.
-func checkTLS(ctx context.Context, url, truststore, password, caFile string, relax bool, timeout time.Duration) (*tlscheck.Report, error) {
-	cfg := tlscheck.Config{URL: url, Relax: relax, Timeout: timeout}
+// checkTLS runs the check with the trust settings of the flags; connect, when set, is where to
+// connect instead of the URL's host.
+func checkTLS(ctx context.Context, url, truststore, password, caFile string, relax bool, timeout time.Duration, connect string) (*tlscheck.Report, error) {
+	cfg := tlscheck.Config{URL: url, Relax: relax, Timeout: timeout, Connect: connect}
 	if truststore != "" {
 		ts, err := tlscheck.LoadTrustStore(truststore, password)
 		if err != nil {

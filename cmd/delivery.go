@@ -25,7 +25,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	}
 	in.announce(ios)
 	if d.checkTLS && strings.HasPrefix(in.dest.URL, "https://") {
-		r, err := checkTLS(ctx, in.dest.URL, "", "changeit", d.caFile, in.relax, 5*time.Second)
+		r, err := checkTLS(ctx, in.dest.URL, "", "changeit", d.caFile, in.relax, 5*time.Second, "")
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/internal/acmecert"
 	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/inspector"
 	"github.com/thingsim/thingsim/internal/localca"
@@ -47,6 +48,12 @@ type receiveOptions struct {
 	forwardFor   time.Duration
 	forwardBad   string
 	forwardURL   *url.URL
+	acme         []string
+	acmeDir      string
+	acmeCA       string
+	acmeCache    string
+	acmeEmail    string
+	acmeHTTP     string
 }
 
 func newReceiveCmd(ios *IOStreams, runF func(context.Context, *receiveOptions) error) *cobra.Command {
@@ -103,6 +110,12 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 	fs.StringVar(&opts.uiURLOut, "ui-url-out", "", "write the inspector's URL to `FILE` once listening (for scripts)")
 	fs.StringVar(&opts.forward, "forward", "", "relay every request whose token verifies to the app at `URL` (exact bytes, method, headers, the query added to URL's) and answer with the app's answer")
 	fs.DurationVar(&opts.forwardFor, "forward-timeout", receiver.DefaultForwardTimeout, "how long the app may take to answer a relayed request before the platform gets 504")
+	fs.StringArrayVar(&opts.acme, "acme", nil, "serve a certificate for `DOMAIN` from an ACME CA (repeatable), asked for on start and renewed while running; TLS-ALPN-01 on --listen (the platform's port 443)")
+	fs.StringVar(&opts.acmeDir, "acme-directory", acmecert.LetsEncrypt, "the ACME directory `URL` (Let's Encrypt's staging: "+acmecert.LetsEncryptStaging+")")
+	fs.StringVar(&opts.acmeCA, "acme-ca-file", "", "PEM `FILE` of the ACME server's CA, for a private or test ACME server")
+	fs.StringVar(&opts.acmeCache, "acme-cache", "", "`DIR` keeping the certificates and the account key, files of mode 0600 (default thingsim/acme in the user's cache directory)")
+	fs.StringVar(&opts.acmeEmail, "acme-email", "", "contact `ADDRESS` the CA may write to about the certificates")
+	fs.StringVar(&opts.acmeHTTP, "acme-http-listen", "", "also answer HTTP-01 challenges on `ADDR` (port 80), redirecting all else to https")
 	fs.StringVar(&opts.forwardBad, "forward-invalid", "", "relay forged requests too, marked with header `NAME` (default: answered --reject-status, never relayed)")
 	return c
 }
@@ -132,6 +145,17 @@ func (opts *receiveOptions) check() error {
 	}
 	if opts.cert != "" && opts.caOut != "" {
 		return usageErrorf("--ca-out writes the throwaway CA, which --cert replaces")
+	}
+	if len(opts.acme) > 0 && (opts.plain || opts.cert != "" || opts.caOut != "") {
+		return usageErrorf("--acme serves the ACME CA's certificate: drop --plain, --cert, --key and --ca-out")
+	}
+	if len(opts.acme) == 0 && (opts.acmeCA != "" || opts.acmeCache != "" || opts.acmeEmail != "" || opts.acmeHTTP != "") {
+		return usageErrorf("--acme-ca-file, --acme-cache, --acme-email and --acme-http-listen go with --acme DOMAIN")
+	}
+	for _, d := range opts.acme {
+		if !strings.Contains(d, ".") || strings.ContainsAny(d, "/: ") || net.ParseIP(d) != nil {
+			return usageErrorf("--acme: %q is not a domain name such as things.example.com", d)
+		}
 	}
 	if opts.forward == "" {
 		if opts.forwardBad != "" {
@@ -191,7 +215,15 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 
 	var tlsCfg *tls.Config
 	var ca *localca.CA
+	var certs *acmecert.Manager
 	switch {
+	case len(opts.acme) > 0:
+		var err error
+		certs, err = acmecert.New(acmecert.Config{Domains: opts.acme, Directory: opts.acmeDir, CAFile: opts.acmeCA, CacheDir: opts.acmeCache, Email: opts.acmeEmail})
+		if err != nil {
+			return configErrorf("--acme: %v", err)
+		}
+		tlsCfg = certs.TLSConfig()
 	case opts.plain:
 	case opts.cert != "":
 		pair, err := tls.LoadX509KeyPair(opts.cert, opts.key)
@@ -289,6 +321,8 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		trust = "throwaway CA (--ca-out FILE writes it for send --ca-file)"
 	case opts.cert != "":
 		trust = "certificate " + opts.cert
+	case certs != nil:
+		trust = "certificates of " + strings.Join(opts.acme, ", ") + " from " + opts.acmeDir
 	}
 	fmt.Fprintf(ios.ErrOut, "listening on %s/ (%s); Ctrl-C stops\n", srv.URL(), trust)
 	if capture != nil {
@@ -300,6 +334,30 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 			forged = "relayed too, marked with " + opts.forwardBad
 		}
 		fmt.Fprintf(ios.ErrOut, "relaying verified requests to %s (its answer goes back, %v at most); forged ones are %s\n", wireText(redactedURL(opts.forwardURL)), opts.forwardFor, forged)
+	}
+	if certs != nil {
+		if opts.acmeHTTP != "" {
+			httpSrv := &http.Server{Addr: opts.acmeHTTP, Handler: certs.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: discardLog}
+			ln, err := net.Listen("tcp", opts.acmeHTTP)
+			if err != nil {
+				return configErrorf("--acme-http-listen %s: %v", opts.acmeHTTP, err)
+			}
+			go httpSrv.Serve(ln)
+			defer httpSrv.Close()
+		}
+		// Asked for now that the endpoint listens: the CA connects to it to validate. A failure is
+		// said, and each handshake asks again.
+		go func() {
+			expiry, err := certs.Obtain(ctx)
+			for _, d := range opts.acme {
+				if t, ok := expiry[d]; ok {
+					fmt.Fprintf(ios.ErrOut, "certificate for %s ready, valid until %s, renewed before then while receive runs\n", d, t.UTC().Format(time.RFC3339))
+				}
+			}
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(ios.ErrOut, "%s no certificate from %s: %v; each handshake asks again\n", ios.errPalette().bad.Sprint("error:"), opts.acmeDir, err)
+			}
+		}()
 	}
 
 	select {

@@ -122,6 +122,9 @@ type Config struct {
 	Java *TrustStore
 	// ExtraRoots are trusted too, as send's --ca-file; never for a self-signed leaf.
 	ExtraRoots []*x509.Certificate
+	// Connect, when set, is the host:port to connect to instead of the URL's, the URL's host still
+	// the name asked for (as curl's --connect-to): a server checked before DNS points at it.
+	Connect string
 	// Timeout bounds each probe; default 5s.
 	Timeout time.Duration
 	// Now is the clock; default time.Now.
@@ -177,7 +180,11 @@ func Check(ctx context.Context, cfg Config) (*Report, error) {
 		r.warn(Finding{Kind: KindHost, Message: fmt.Sprintf("the host %s is %s: the platform cannot reach it (checked from here all the same)", host, why)})
 	}
 	dialer := &net.Dialer{}
-	p := &prober{addr: net.JoinHostPort(host, port), serverName: host, timeout: cfg.Timeout, dial: dialer.DialContext}
+	addr := net.JoinHostPort(host, port)
+	if cfg.Connect != "" {
+		addr = cfg.Connect
+	}
+	p := &prober{addr: addr, serverName: host, timeout: cfg.Timeout, dial: dialer.DialContext}
 
 	// Is anything there, and does it speak TLS?
 	c, err := dialer.DialContext(ctx, "tcp", p.addr)
