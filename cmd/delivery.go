@@ -12,6 +12,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/internal/slo"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -43,6 +44,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	}
 	report := newRunReport(ios, d.output == "json")
 	report.lines = d.lines
+	report.objectives = d.objectives
 	if d.lines == "auto" {
 		report.lines = "all"
 		if n := f.Size(); !report.json && (n > 100 || d.rate.perSecond > 0 || d.duration > 0) {
@@ -66,7 +68,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		defer df.Close()
 		report.deadFile, report.deadPath = df, d.deadLetter
 	}
-	for _, out := range []struct{ flag, path string }{{"--latency-csv", d.latencyCSV}, {"--plot", d.plot}} {
+	for _, out := range []struct{ flag, path string }{{"--latency-csv", d.latencyCSV}, {"--plot", d.plot}, {"--junit", d.junit}} {
 		if out.path != "" {
 			// Checked before the run: a report that cannot be written should not cost a run.
 			f, err := os.OpenFile(out.path, os.O_WRONLY|os.O_CREATE, 0o644)
@@ -100,9 +102,19 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	if progress != nil {
 		progress.stop()
 	}
+	report.interrupted = ctx.Err() != nil
 	ok := report.summary(f.Remaining())
 	if err := writeLatencyReports(report, d.latencyCSV, d.plot, in.dest.URL); err != nil {
 		return failure(err)
+	}
+	if d.junit != "" {
+		note := fmt.Sprintf("%d messages to %s", report.totals().Messages, in.dest.URL)
+		if report.interrupted {
+			note += "; judged on what ran before the interrupt"
+		}
+		if err := writeSLOJUnit(d.junit, in.dest.URL, report, note); err != nil {
+			return failure(fmt.Errorf("--junit: %w", err))
+		}
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -113,6 +125,16 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		return errFailed
 	}
 	return nil
+}
+
+// writeSLOJUnit writes the run's service level verdicts as JUnit XML.
+func writeSLOJUnit(path, target string, r *runReport, note string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("%v", pathError(err))
+	}
+	defer f.Close()
+	return slo.WriteJUnit(f, target, r.started, time.Since(r.started), r.verdicts, note)
 }
 
 // writeLatencyReports writes --latency-csv and --plot.

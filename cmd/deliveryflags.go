@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/thingsim/thingsim/internal/slo"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -97,6 +98,9 @@ type deliveryFlags struct {
 	lines       string
 	latencyCSV  string
 	plot        string
+	slos        []string
+	objectives  []slo.Objective
+	junit       string
 }
 
 // maxConcurrency bounds the messages in flight: each holds a worker and a connection.
@@ -114,6 +118,8 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	enumFlag(fs, &d.lines, "message-lines", "", "auto", []string{"auto", "all", "failed", "none"}, "a line or JSON event per message (all), per failed one (failed), or none; auto is all, except failed for text runs of more than 100 messages, a --rate or a --duration")
 	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
 	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE` (.svg or .png)")
+	fs.StringArrayVar(&d.slos, "slo", nil, "a service level the whole run must meet, or exit 1 (repeatable): "+slo.Grammar)
+	fs.StringVar(&d.junit, "junit", "", "write the --slo verdicts as JUnit XML to `FILE`, one testcase each")
 	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
 }
 
@@ -126,6 +132,14 @@ func (d *deliveryFlags) check() error {
 	}
 	if d.duration < 0 || d.grace < 0 {
 		return usageErrorf("--duration and --grace must not be negative")
+	}
+	objectives, err := slo.ParseAll(d.slos)
+	if err != nil {
+		return usageErrorf("--slo %v", err)
+	}
+	d.objectives = objectives
+	if d.junit != "" && len(d.objectives) == 0 {
+		return usageErrorf("--junit writes the verdicts of --slo: give at least one --slo")
 	}
 	return d.connectionFlags.check()
 }

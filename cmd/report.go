@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"github.com/thingsim/thingsim/report"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/internal/slo"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -37,6 +39,10 @@ type runReport struct {
 	stop func()
 
 	tallies run.Tallies
+
+	objectives  []slo.Objective
+	verdicts    []report.SLO
+	interrupted bool // Ctrl-C ended the run: the objectives are judged on what ran
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
@@ -160,8 +166,18 @@ func (r *runReport) summary(notSent string) bool {
 	if span > 0 {
 		rate = float64(t.Messages) / span.Seconds()
 	}
+	for _, o := range r.objectives {
+		v := o.Judge(slo.Measures{Quantile: func(q float64) time.Duration {
+			if q >= 1 {
+				return t.Latency.Max()
+			}
+			return t.Latency.Quantile(q)
+		}, Messages: t.Messages, Failed: t.Outcomes[sender.Discarded] + t.Outcomes[sender.UnexpectedStatus], Rate: rate})
+		r.verdicts = append(r.verdicts, v)
+		ok = ok && v.Pass
+	}
 	if r.json {
-		ev := report.Summary{Event: "summary", Messages: t.Messages, Delivered: delivered,
+		ev := report.Summary{Event: "summary", Messages: t.Messages, Delivered: delivered, SLO: r.verdicts,
 			UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus], Discarded: t.Outcomes[sender.Discarded],
 			Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts, Retries: t.Attempts - t.Messages,
 			Statuses: map[string]int64{}, Errors: map[string]int64{}, LatencyMS: lat,
@@ -198,6 +214,17 @@ func (r *runReport) summary(notSent string) bool {
 		if len(t.Statuses) > 0 || len(t.Errors) > 0 {
 			fmt.Fprintf(r.out, "  answers %s\n", countList(t.Statuses, t.Errors))
 		}
+		for _, v := range r.verdicts {
+			mark := p.ok.Sprint("✓")
+			if !v.Pass {
+				mark = p.bad.Sprint("✗")
+			}
+			fmt.Fprintf(r.out, "%s %s\n", mark, slo.Text(v))
+		}
+	}
+	if len(r.verdicts) > 0 && r.interrupted {
+		fmt.Fprintf(r.ios.ErrOut, "%s the service levels were judged on the %d message%s that ran before the interrupt\n",
+			r.ios.errPalette().warn.Sprint("note:"), t.Messages, plural(int(t.Messages)))
 	}
 	e := r.ios.errPalette()
 	if notSent != "" {
@@ -221,9 +248,11 @@ func pluralY(n int64) string {
 }
 
 func (r *runReport) writeJSON(v any) {
-	b, _ := json.Marshal(v)
-	b = append(b, '\n')
-	r.out.Write(b)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // p99<500ms, not p99\u003c500ms
+	enc.Encode(v)
+	r.out.Write(b.Bytes())
 }
 
 func afterAttempts(res *sender.Result) string {

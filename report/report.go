@@ -62,6 +62,17 @@ type Summary struct {
 	Rate             float64          `json:"rate"`
 	NotSent          string           `json:"not_sent,omitempty"`
 	DeadLetters      int              `json:"dead_letters,omitempty"`
+	// SLO are the verdicts of --slo, judged on the whole run (on what ran, when it was interrupted).
+	SLO []SLO `json:"slo,omitempty"`
+}
+
+// SLO is the verdict of one service level objective of --slo: its value on the run, in its unit
+// (ms, %, messages/s), and whether it was met.
+type SLO struct {
+	Objective string  `json:"objective"`
+	Value     float64 `json:"value"`
+	Unit      string  `json:"unit"`
+	Pass      bool    `json:"pass"`
 }
 
 // Request is a dry run's event of a request it would send ("request"), credentials redacted.
