@@ -68,7 +68,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		defer df.Close()
 		report.deadFile, report.deadPath = df, d.deadLetter
 	}
-	for _, out := range []struct{ flag, path string }{{"--latency-csv", d.latencyCSV}, {"--plot", d.plot}, {"--junit", d.junit}} {
+	for _, out := range []struct{ flag, path string }{{"--latency-csv", d.latencyCSV}, {"--plot", d.plot}, {"--junit", d.junit}, {"--result", resultFile(d.result)}} {
 		if out.path != "" {
 			// Checked before the run: a report that cannot be written should not cost a run.
 			f, err := os.OpenFile(out.path, os.O_WRONLY|os.O_CREATE, 0o644)
@@ -107,6 +107,11 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	if err := writeLatencyReports(report, d.latencyCSV, d.plot, in.dest.URL); err != nil {
 		return failure(err)
 	}
+	if d.result != "" {
+		if err := writeResult(ios, d.result, in.dest.URL, report, d); err != nil {
+			return failure(fmt.Errorf("--result: %w", err))
+		}
+	}
 	if d.junit != "" {
 		note := fmt.Sprintf("%d messages to %s", report.totals().Messages, in.dest.URL)
 		if report.interrupted {
@@ -129,12 +134,16 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 
 // writeSLOJUnit writes the run's service level verdicts as JUnit XML.
 func writeSLOJUnit(path, target string, r *runReport, note string) error {
+	return writeSLOJUnitSpan(path, target, r, time.Since(r.started), note)
+}
+
+func writeSLOJUnitSpan(path, target string, r *runReport, took time.Duration, note string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("%v", pathError(err))
 	}
 	defer f.Close()
-	return slo.WriteJUnit(f, target, r.started, time.Since(r.started), r.verdicts, note)
+	return slo.WriteJUnit(f, target, r.started, took, r.verdicts, note)
 }
 
 // writeLatencyReports writes --latency-csv and --plot.

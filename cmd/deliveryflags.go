@@ -101,6 +101,10 @@ type deliveryFlags struct {
 	slos        []string
 	objectives  []slo.Objective
 	junit       string
+	result      string
+	// shard is this run's part of a run of shards; runID names the whole run in its result.
+	shard, shards int
+	runID         string
 }
 
 // maxConcurrency bounds the messages in flight: each holds a worker and a connection.
@@ -119,6 +123,7 @@ func (d *deliveryFlags) register(fs *pflag.FlagSet, concurrency int) {
 	fs.StringVar(&d.latencyCSV, "latency-csv", "", "write the latency percentile distribution to `FILE` (CSV)")
 	fs.StringVar(&d.plot, "plot", "", "draw the latency percentile distribution to `FILE` (.svg or .png)")
 	fs.StringArrayVar(&d.slos, "slo", nil, "a service level the whole run must meet, or exit 1 (repeatable): "+slo.Grammar)
+	fs.StringVar(&d.result, "result", "", "write the run's mergeable result (counts and HdrHistogram latencies, one JSON line) to `FILE`, - for standard output; thingsim merge adds up those of shards")
 	fs.StringVar(&d.junit, "junit", "", "write the --slo verdicts as JUnit XML to `FILE`, one testcase each")
 	fs.BoolVar(&d.checkTLS, "check-tls", false, "first check that the platform's TLS policy would accept the endpoint (as check-tls); stop if not")
 }

@@ -120,6 +120,9 @@ func (g *generatorFlags) source() (packSource, error) {
 
 type generated struct{ g *senmlgen.Generator }
 
+// Skip passes over the next pack: a shard's run skips the other shards' devices.
+func (s generated) Skip() { s.g.Skip() }
+
 func (s generated) Next(dst []byte) ([]byte, string) {
 	pack := s.g.Next()
 	dst, _ = pack.Append(dst, s.g.Format()) // generated values are finite

@@ -62,6 +62,8 @@ run exits 1 at the end (--strict stops at the first).`,
 			if err := opts.delivery.check(); err != nil {
 				return err
 			}
+			opts.delivery.shards = 1
+			opts.delivery.runID = runIdentity(c.Flags(), 1) + "-" + strings.Join(args, ",")
 			if opts.limit < 0 {
 				return usageErrorf("--limit: must not be negative")
 			}

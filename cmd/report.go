@@ -42,7 +42,8 @@ type runReport struct {
 
 	objectives  []slo.Objective
 	verdicts    []report.SLO
-	interrupted bool // Ctrl-C ended the run: the objectives are judged on what ran
+	interrupted bool      // Ctrl-C ended the run: the objectives are judged on what ran
+	ended       time.Time // when the run ended, for a merged one; zero: now
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
@@ -154,6 +155,9 @@ func (r *runReport) keep(res *sender.Result) {
 func (r *runReport) summary(notSent string) bool {
 	t := r.totals()
 	elapsed := time.Since(r.started)
+	if !r.ended.IsZero() {
+		elapsed = r.ended.Sub(r.started)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	lat := report.Latency{P50: sender.MillisOf(t.Latency.Quantile(0.50)), P90: sender.MillisOf(t.Latency.Quantile(0.90)),

@@ -21,6 +21,7 @@ type sendOptions struct {
 	delivery deliveryFlags
 	burst    time.Duration
 	countSet bool
+	shard    string
 }
 
 func newSendCmd(ios *IOStreams, runF func(context.Context, *sendOptions) error) *cobra.Command {
@@ -66,6 +67,7 @@ another code, 2 on a usage or configuration error (nothing sent), 130 when inter
 	fs.Var(newCountValue(&opts.count, 1), "count", "messages to send: generated packs, or copies of --payload")
 	fs.StringVar(&opts.payload, "payload", "", "send the exact bytes of `FILE` (- for standard input)")
 	fs.StringVar(&opts.payloads, "payloads", "", "send each line of `FILE` as one body (- for standard input)")
+	fs.StringVar(&opts.shard, "shard", "", "run the I-th of N equal parts of the run (I/N, from 0/N; auto/N takes I from JOB_COMPLETION_INDEX): its share of the devices, or of the count, at 1/N of the rate, the same packs the whole run sends there")
 	fs.DurationVar(&opts.burst, "burst", 0, "replay a backlog after an outage this long: every device's reports of that period, as fast as answered")
 	opts.delivery.register(fs, 1)
 	return c
@@ -102,6 +104,22 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		}
 		o.count = -1 // until the duration is over
 	}
+	o.delivery.shards = 1
+	if o.shard != "" {
+		i, n, err := parseShard(o.shard)
+		if err != nil {
+			return err
+		}
+		if o.payloads != "" {
+			return usageErrorf("--shard splits generated packs and copies of --payload, not the lines of --payloads")
+		}
+		o.delivery.shard, o.delivery.shards = i, n
+		if o.delivery.rate.perSecond > 0 {
+			o.delivery.rate.perSecond /= float64(n)
+			o.delivery.rate.text += fmt.Sprintf(", shard %d of %d", i, n)
+		}
+	}
+	o.delivery.runID = runIdentity(c.Flags(), o.delivery.shards)
 	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
 		// A bound of enough workers for answers of up to 50ms at the rate (the engine starts few and
 		// grows them with the load); slower answers queue, and the wait counts.
@@ -154,7 +172,9 @@ func (opts *sendOptions) feed(findings *findingPrinter) (run.Messages, error) {
 		noteTrailingNewline(ios, body, where)
 		rep := senmlgen.Validate(body)
 		findings.print(where, rep.Findings)
-		return run.Copies(body, rep.BaseName, where, opts.count), nil
+		f := run.Copies(body, rep.BaseName, where, opts.count)
+		f.ShardOf(run.Shard{I: opts.delivery.shard, N: opts.delivery.shards})
+		return f, nil
 	case opts.payloads != "":
 		lf, err := openLinesFeed(ios.context(), opts.payloads, ios.In)
 		if err != nil {
@@ -167,5 +187,7 @@ func (opts *sendOptions) feed(findings *findingPrinter) (run.Messages, error) {
 	if err != nil {
 		return nil, err
 	}
-	return run.Generated(src, opts.count), nil
+	f := run.Generated(src, opts.count)
+	f.ShardOf(run.Shard{I: opts.delivery.shard, N: opts.delivery.shards, Devices: opts.gen.devices})
+	return f, nil
 }

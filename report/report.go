@@ -8,6 +8,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/thingsim/thingsim/sender"
 )
@@ -185,4 +186,30 @@ type VectorCase struct {
 type VectorHeader struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+// Result is a run's mergeable result, the line that --result writes: its counts and its latency
+// histogram, so that the shards of one run (--shard I/N) add up, with thingsim merge, to the
+// summary the whole run would have given. Run identifies the whole run: merge refuses results of
+// different runs.
+type Result struct {
+	Event            string           `json:"event"` // "result"
+	Run              string           `json:"run"`
+	Shard            int              `json:"shard"`
+	Shards           int              `json:"shards"`
+	Target           string           `json:"target"`
+	Started          time.Time        `json:"started"`
+	LastDeparture    time.Time        `json:"last_departure"`
+	Finished         time.Time        `json:"finished"`
+	Messages         int64            `json:"messages"`
+	Delivered        int64            `json:"delivered"`
+	UnexpectedStatus int64            `json:"unexpected_status"`
+	Discarded        int64            `json:"discarded"`
+	Interrupted      int64            `json:"interrupted"`
+	Attempts         int64            `json:"attempts"`
+	Statuses         map[string]int64 `json:"statuses"`
+	Errors           map[string]int64 `json:"errors"`
+	// Histogram holds the latencies in nanoseconds, in HdrHistogram's V2 compressed encoding
+	// (base64), which other HdrHistogram tools read.
+	Histogram string `json:"histogram"`
 }

@@ -141,6 +141,10 @@ func (g *Generator) Next() Pack {
 	return g.pack
 }
 
+// Skip passes over the next pack without making it. The other devices' packs stay as they were:
+// each device draws from a source of its own.
+func (g *Generator) Skip() { g.next++ }
+
 // AppendNext appends the next pack's encoding to dst.
 func (g *Generator) AppendNext(dst []byte) []byte {
 	// Generated values are always finite, so encoding cannot fail.

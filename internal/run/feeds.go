@@ -57,26 +57,59 @@ func Generated(p Packs, count int64) *GeneratedFeed { return &GeneratedFeed{src:
 type GeneratedFeed struct {
 	src   Packs
 	count int64
-	n     int64
+	n     int64 // messages given
+	k     int64 // the next message number of the whole run
+	shard  Shard
+	skip   []byte
+	unread []int // numbers of messages given back, to give again
 }
 
-func (f *GeneratedFeed) Size() int64 { return f.count }
+// ShardOf makes the feed yield only the shard's messages of the whole run, numbered as the whole
+// run numbers them.
+func (f *GeneratedFeed) ShardOf(s Shard) { f.shard = s }
+
+func (f *GeneratedFeed) Size() int64 { return f.shard.Count(f.count) }
 
 func (f *GeneratedFeed) Next() (Message, error) {
-	if f.count >= 0 && f.n >= f.count {
+	if n := len(f.unread); n > 0 {
+		k := f.unread[n-1]
+		f.unread = f.unread[:n-1]
+		buf := bodyBuffers.Get().(*[]byte)
+		body, device := f.src.Next((*buf)[:0])
+		f.n++
+		return Message{Index: k, Body: body, Device: device, buffer: buf}, nil
+	}
+	for !f.shard.Has(f.k) {
+		if f.count >= 0 && f.k >= f.count {
+			return Message{}, io.EOF
+		}
+		// Another shard's message: passed over without a pack where the source can, else made and
+		// dropped (one device's series depends on every pack before).
+		if sk, ok := f.src.(Skipper); ok && f.shard.byDevice() {
+			sk.Skip()
+		} else {
+			f.skip, _ = f.src.Next(f.skip[:0])
+		}
+		f.k++
+	}
+	if f.count >= 0 && f.k >= f.count {
 		return Message{}, io.EOF
 	}
 	buf := bodyBuffers.Get().(*[]byte)
 	body, device := f.src.Next((*buf)[:0])
-	m := Message{Index: int(f.n), Body: body, Device: device, buffer: buf}
+	m := Message{Index: int(f.k), Body: body, Device: device, buffer: buf}
 	f.n++
+	f.k++
 	return m, nil
 }
 
-func (f *GeneratedFeed) Unread(Message) { f.n-- }
+func (f *GeneratedFeed) Unread(m Message) {
+	f.n--
+	f.unread = append(f.unread, m.Index)
+}
 
 func (f *GeneratedFeed) Remaining() string {
-	if left := f.count - f.n; f.count >= 0 && left > 0 {
+	if left := f.Size() - f.n; f.count >= 0 && left > 0 {
 		return fmt.Sprintf("%d generated message%s", left, plural(left))
 	}
 	return ""
@@ -96,24 +129,33 @@ type PayloadFeed struct {
 	where  string
 	count  int64
 	n      int64
+	shard  Shard
 }
 
+// ShardOf makes the feed send only the shard's copies (every Nth), numbered as the whole run
+// numbers them.
+func (f *PayloadFeed) ShardOf(s Shard) { f.shard = Shard{I: s.I, N: s.N} }
+
 func (f *PayloadFeed) Next() (Message, error) {
-	if f.count >= 0 && f.n >= f.count {
+	if size := f.Size(); size >= 0 && f.n >= size {
 		return Message{}, io.EOF
 	}
-	m := Message{Index: int(f.n), Body: f.body, Device: f.device, Origin: f.where}
+	k := f.n
+	if f.shard.N > 1 {
+		k = int64(f.shard.I) + f.n*int64(f.shard.N)
+	}
+	m := Message{Index: int(k), Body: f.body, Device: f.device, Origin: f.where}
 	f.n++
 	return m, nil
 }
 
 func (f *PayloadFeed) Unread(Message) { f.n-- }
 
-func (f *PayloadFeed) Size() int64 { return f.count }
+func (f *PayloadFeed) Size() int64 { return f.shard.Count(f.count) }
 
 func (f *PayloadFeed) Remaining() string {
-	if left := f.count - f.n; f.count >= 0 && left > 0 {
-		return fmt.Sprintf("%d of %d copies of %s", left, f.count, f.where)
+	if left := f.Size() - f.n; f.count >= 0 && left > 0 {
+		return fmt.Sprintf("%d of %d copies of %s", left, f.Size(), f.where)
 	}
 	return ""
 }

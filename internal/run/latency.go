@@ -131,3 +131,21 @@ func (l *Latencies) WriteSVG(w io.Writer, title string) error {
 func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
+
+// Encode writes the histogram in HdrHistogram's V2 compressed form, base64, as other HdrHistogram
+// tools read it: latencies in nanoseconds.
+func (l *Latencies) Encode() (string, error) {
+	b, err := l.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	return string(b), err
+}
+
+// DecodeLatencies reads what Encode wrote.
+func DecodeLatencies(s string) (*Latencies, error) {
+	h, err := hdrhistogram.Decode([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	l := NewLatencies()
+	l.h.Merge(h)
+	return l, nil
+}

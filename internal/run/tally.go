@@ -101,3 +101,10 @@ func (ts *Tallies) Totals() *Tally {
 	}
 	return sum
 }
+
+// Add counts a finished tally as one more worker's: a shard's, read back by merge.
+func (ts *Tallies) Add(t *Tally) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.ts = append(ts.ts, &lockedTally{t: t})
+}
