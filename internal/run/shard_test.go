@@ -72,3 +72,18 @@ func TestShardedCopies(t *testing.T) {
 		t.Errorf("copies: %v", seen)
 	}
 }
+
+// BenchmarkShardedFeed: what a message costs the feed, whole and as one of four shards of a fleet
+// (the other shards' devices are skipped, never made).
+func BenchmarkShardedFeed(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("shards=%d", n), func(b *testing.B) {
+			f := Generated(&countingPacks{}, -1)
+			f.ShardOf(Shard{I: 1, N: n, Devices: 1000})
+			for b.Loop() {
+				m, _ := f.Next()
+				m.Release()
+			}
+		})
+	}
+}
