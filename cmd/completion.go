@@ -1,22 +1,42 @@
 package cmd
 
 import (
+	"strconv"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/thingsim/thingsim/internal/audit"
+	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
 
 // flagValues are the values a flag takes, by flag name, for shell completion.
+// Each list is the one its parser or check uses; enum flags (--output, --color, …) say their own.
 var flagValues = map[string][]string{
 	"profile":       senmlgen.ProfileNames(),
-	"jvm":           {"21", "17"},
-	"auth":          {"none", "basic", "bearer", "x-api-key"},
-	"method":        {"POST", "GET"},
-	"reject-status": {"401", "403"},
+	"jvm":           itoas(senmlgen.JavaReleases),
+	"auth":          strs(sender.AuthMethods),
+	"method":        sender.Methods,
+	"reject-status": itoas(rejectStatuses),
 	"only":          audit.Names(),
 	"skip":          audit.Names(),
+}
+
+func itoas(ns []int) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
+	}
+	return out
+}
+
+func strs[S ~string](ss []S) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = string(s)
+	}
+	return out
 }
 
 // registerCompletions makes every flag of every command complete as it should: its values when

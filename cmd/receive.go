@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,9 +124,12 @@ and charts, and the answer script to change live. Ctrl-C prints a summary and ex
 // maxMaxBody bounds --max-body: every body up to it is held in memory.
 const maxMaxBody = 1 << 30
 
+// rejectStatuses are the answers --reject-status takes.
+var rejectStatuses = []int{http.StatusUnauthorized, http.StatusForbidden}
+
 // check refuses flag values that cannot work together, before anything listens.
 func (opts *receiveOptions) check() error {
-	if opts.rejectStatus != 401 && opts.rejectStatus != 403 {
+	if !slices.Contains(rejectStatuses, opts.rejectStatus) {
 		return usageErrorf("--reject-status: must be 401 or 403, not %d", opts.rejectStatus)
 	}
 	if opts.status < 100 || opts.status > 599 {

@@ -35,6 +35,12 @@ const (
 	AuthAPIKey AuthMethod = "x-api-key"
 )
 
+// AuthMethods are the authentication methods, in the order the platform lists them.
+var AuthMethods = []AuthMethod{AuthNone, AuthBasic, AuthBearer, AuthAPIKey}
+
+// Methods are the HTTP methods a destination may use, the default first.
+var Methods = []string{"POST", "GET"}
+
 // DefaultAPIKeyHeader is the header the x-api-key method uses unless told otherwise; the platform
 // does not document it.
 const DefaultAPIKeyHeader = "X-API-Key"

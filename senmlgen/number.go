@@ -33,6 +33,10 @@ func (s NumberStyle) String() string {
 
 // JavaNumbersOf returns the style of the Java feature release jvm: 21 for Double.toString as JDK 19
 // and later write it, 17 for JDK 18 and older (measured on 17).
+// JavaReleases are the feature releases JavaNumbersOf knows, the default first: 21 for JDK 19 and
+// later, 17 for JDK 18 and earlier.
+var JavaReleases = []int{21, 17}
+
 func JavaNumbersOf(jvm int) (NumberStyle, error) {
 	switch jvm {
 	case 21:
