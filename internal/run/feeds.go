@@ -55,10 +55,10 @@ func Generated(p Packs, count int64) *GeneratedFeed { return &GeneratedFeed{src:
 
 // GeneratedFeed yields generated packs, each in a pooled buffer.
 type GeneratedFeed struct {
-	src   Packs
-	count int64
-	n     int64 // messages given
-	k     int64 // the next message number of the whole run
+	src    Packs
+	count  int64
+	n      int64 // messages given
+	k      int64 // the next message number of the whole run
 	shard  Shard
 	skip   []byte
 	unread []int // numbers of messages given back, to give again
