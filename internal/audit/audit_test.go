@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/junit"
 	"github.com/thingsim/thingsim/sender"
 )
 
@@ -188,7 +189,9 @@ func TestJUnitValidates(t *testing.T) {
 	if err := WriteJUnit(&buf, "https://example.com/things", time.Now(), list); err != nil {
 		t.Fatal(err)
 	}
-	var doc junitSuites
+	var doc struct {
+		Suites []junit.Suite `xml:"testsuite"`
+	}
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}

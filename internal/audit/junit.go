@@ -1,93 +1,42 @@
 package audit
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/thingsim/thingsim/internal/junit"
 )
 
 // JUnit XML, as CI systems read it: one testsuite, one testcase per check. A failed required check
 // is a <failure> whose type is its cause and whose message says what was proven; a warning
 // passes, with the warning and its cause in <system-out>; a skipped check is <skipped/>.
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Error     *junitMessage `xml:"error,omitempty"` // undecided: nothing proven either way
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr,omitempty"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes the results as JUnit XML. target names the endpoint in the suite's name.
 func WriteJUnit(w io.Writer, target string, started time.Time, results []Result) error {
-	suite := junitSuite{Name: "thingsim audit " + target, Timestamp: started.UTC().Format("2006-01-02T15:04:05")}
+	suite := junit.NewSuite("thingsim audit "+target, started)
 	var total time.Duration
 	for _, r := range results {
 		total += r.Duration
-		c := junitCase{Name: r.Name, Classname: "thingsim.audit", Time: seconds(r.Duration)}
+		c := junit.Case{Name: r.Name, Classname: "thingsim.audit", Time: junit.Seconds(r.Duration)}
 		evidence := evidenceText(r.Evidence)
 		switch r.Outcome {
 		case Fail:
-			c.Failure = &junitMessage{Message: r.Message, Type: string(r.Cause), Text: evidence}
-			suite.Failures++
+			c.Failure = &junit.Message{Message: r.Message, Type: string(r.Cause), Text: evidence}
 		case Undecided:
-			c.Error = &junitMessage{Message: r.Message, Type: string(r.Cause), Text: evidence}
-			suite.Errors++
+			c.Error = &junit.Message{Message: r.Message, Type: string(r.Cause), Text: evidence}
 		case Skip:
-			c.Skipped = &junitMessage{Message: r.Message}
-			suite.Skipped++
+			c.Skipped = &junit.Message{Message: r.Message}
 		case Warn:
 			c.SystemOut = fmt.Sprintf("warning (%s): %s\n%s", r.Cause, r.Message, evidence)
 		default:
 			c.SystemOut = r.Message + "\n" + evidence
 		}
-		suite.Cases = append(suite.Cases, c)
+		suite.Add(c)
 	}
-	suite.Tests = len(results)
-	suite.Time = seconds(total)
-	doc := junitSuites{Name: "thingsim audit", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	suite.Time = junit.Seconds(total)
+	return junit.Write(w, "thingsim audit", suite)
 }
 
 // evidenceText lists what a check sent and what came back, a line each.
@@ -111,5 +60,3 @@ func evidenceText(es []Exchange) string {
 func EvidenceLines(es []Exchange) []string {
 	return strings.Split(strings.TrimSuffix(evidenceText(es), "\n"), "\n")
 }
-
-func seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -222,16 +222,7 @@ func parseHAR(name string, data []byte) Source {
 			}
 			body = b
 		}
-		item := Item{Body: body, Headers: req.Headers, Origin: origin}
-		for _, hd := range req.Headers {
-			switch {
-			case strings.EqualFold(hd.Name, verify.TokenHeader):
-				item.Token = hd.Value
-			case strings.EqualFold(hd.Name, verify.PlugHeader):
-				item.PlugUUID = hd.Value
-			}
-		}
-		s.add(item)
+		s.add(withPlatformHeaders(Item{Body: body, Headers: req.Headers, Origin: origin}))
 	}
 	return s
 }
@@ -261,16 +252,7 @@ func parseWebhookSite(name string, reqs []webhookSiteRequest) Source {
 			s.fail(&Problem{Origin: origin, Msg: "headers: " + err.Error()})
 			continue
 		}
-		item := Item{Body: []byte(*req.Content), Headers: headers, Origin: origin}
-		for _, hd := range headers {
-			switch {
-			case strings.EqualFold(hd.Name, verify.TokenHeader):
-				item.Token = hd.Value
-			case strings.EqualFold(hd.Name, verify.PlugHeader):
-				item.PlugUUID = hd.Value
-			}
-		}
-		s.add(item)
+		s.add(withPlatformHeaders(Item{Body: []byte(*req.Content), Headers: headers, Origin: origin}))
 	}
 	return s
 }
@@ -312,4 +294,18 @@ func orderedHeaders(raw json.RawMessage) ([]record.Header, error) {
 		}
 	}
 	return out, nil
+}
+
+// withPlatformHeaders takes the token and the plug UUID from the item's headers, whatever their
+// case.
+func withPlatformHeaders(item Item) Item {
+	for _, hd := range item.Headers {
+		switch {
+		case strings.EqualFold(hd.Name, verify.TokenHeader):
+			item.Token = hd.Value
+		case strings.EqualFold(hd.Name, verify.PlugHeader):
+			item.PlugUUID = hd.Value
+		}
+	}
+	return item
 }

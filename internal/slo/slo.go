@@ -4,7 +4,6 @@
 package slo
 
 import (
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/junit"
 	"github.com/thingsim/thingsim/report"
 )
 
@@ -122,67 +122,22 @@ func Text(v report.SLO) string {
 	return fmt.Sprintf("slo %s: %s %s, %s", v.Objective, strconv.FormatFloat(v.Value, 'f', -1, 64), v.Unit, mark)
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // WriteJUnit writes one testcase per verdict; note, when not empty, says what the run was (an
 // interrupted one is judged on what ran).
 func WriteJUnit(w io.Writer, target string, started time.Time, took time.Duration, verdicts []report.SLO, note string) error {
 	if len(verdicts) == 0 {
 		return errors.New("no objective to write")
 	}
-	secs := fmt.Sprintf("%.3f", took.Seconds())
-	suite := junitSuite{Name: "thingsim load " + target, Tests: len(verdicts), Time: secs, Timestamp: started.UTC().Format("2006-01-02T15:04:05")}
+	suite := junit.NewSuite("thingsim load "+target, started)
+	suite.Time = junit.Seconds(took)
 	for _, v := range verdicts {
-		c := junitCase{Name: v.Objective, Classname: "thingsim.slo", Time: secs}
+		c := junit.Case{Name: v.Objective, Classname: "thingsim.slo", Time: suite.Time}
 		if v.Pass {
 			c.SystemOut = Text(v) + "\n" + note
 		} else {
-			c.Failure = &junitFailure{Message: Text(v), Type: "slo_missed", Text: note}
-			suite.Failures++
+			c.Failure = &junit.Message{Message: Text(v), Type: "slo_missed", Text: note}
 		}
-		suite.Cases = append(suite.Cases, c)
+		suite.Add(c)
 	}
-	doc := junitSuites{Name: "thingsim load", Tests: suite.Tests, Failures: suite.Failures, Time: secs, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return junit.Write(w, "thingsim load", suite)
 }
