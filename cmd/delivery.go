@@ -82,6 +82,13 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	if !report.json && ios.ErrTTY && report.lines != "all" {
 		progress = startProgress(ios, report, f.Size(), d.duration)
 	}
+	if d.rate.perSecond > 0 {
+		// A fixed rate's clock starts with its connections open, as many as the workers it starts
+		// with: the first messages do not queue behind TLS handshakes (as wrk2 connects first).
+		warm, cancel := context.WithTimeout(ctx, 10*time.Second)
+		s.Warm(warm, run.OpenLoopWorkers(d.rate.perSecond, d.concurrency))
+		cancel()
+	}
 	report.started = time.Now()
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()

@@ -19,6 +19,7 @@ type fastDialer struct {
 	base  func(timeout time.Duration) fasthttp.DialFunc // plain or through a proxy
 	tls   *tls.Config                                   // nil for plain HTTP
 	conns *connSet                                      // every open connection, for abort
+	warm  *warmPool                                     // connections opened ahead of requests
 }
 
 // connSet holds a transport's open connections and those being set up, so that the end of a run
@@ -111,7 +112,15 @@ var errRunEnded = errors.New("the run ended while the connection was set up")
 // opens for a request waiting on a full pool).
 const defaultDialTimeout = 30 * time.Second
 
-func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
+func (d *fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
+	if c := d.warm.take(); c != nil {
+		return c, nil
+	}
+	return d.dialFresh(addr, timeout)
+}
+
+// dialFresh opens a connection, through its TLS handshake.
+func (d *fastDialer) dialFresh(addr string, timeout time.Duration) (net.Conn, error) {
 	if timeout <= 0 {
 		timeout = defaultDialTimeout
 	}
@@ -145,7 +154,7 @@ func (d fastDialer) dial(addr string, timeout time.Duration) (net.Conn, error) {
 // connect opens the TCP connection (through a proxy, if any) within timeout, and gives up at once
 // when the run ends: fasthttp's dialers take no context, so the dial goes on in the background and
 // its connection, if it comes, is closed.
-func (d fastDialer) connect(addr string, timeout time.Duration, abort <-chan struct{}) (net.Conn, error) {
+func (d *fastDialer) connect(addr string, timeout time.Duration, abort <-chan struct{}) (net.Conn, error) {
 	if abort == nil {
 		return d.base(timeout)(addr)
 	}

@@ -23,6 +23,7 @@ type FastTransport struct {
 	opts    HTTPOptions
 	mu      sync.Mutex
 	clients map[clientKey]*fasthttp.HostClient
+	dialers map[clientKey]*fastDialer
 	conns   connSet
 	// watched is the Done channel of the context whose end closes every connection: one run's
 	// context, watched once, not once a request.
@@ -77,7 +78,7 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		// being woken in turn.
 		ConnPoolStrategy: fasthttp.LIFO,
 	}
-	d := fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout, conns: &t.conns}
+	d := &fastDialer{base: fasthttpproxy.FasthttpProxyHTTPDialerTimeout, conns: &t.conns, warm: &warmPool{}}
 	if t.opts.Proxy != nil {
 		d.base = func(timeout time.Duration) fasthttp.DialFunc {
 			return func(addr string) (net.Conn, error) { return fasthttp.DialTimeout(addr, timeout) }
@@ -94,6 +95,10 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 	}
 	c.DialTimeout = d.dial
 	t.clients[key] = c
+	if t.dialers == nil {
+		t.dialers = map[clientKey]*fastDialer{}
+	}
+	t.dialers[key] = d
 	return c
 }
 

@@ -172,8 +172,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	startWorker = func() { add(true) }
 	initial := limit
 	if schedule != nil {
-		// Enough for answers of startLatency at the rate, and at least openLoopStart.
-		initial = min(limit, max(openLoopStart, int(e.Rate*startLatency.Seconds())))
+		initial = OpenLoopWorkers(e.Rate, limit)
 	}
 	for range initial {
 		add(false)
@@ -184,6 +183,12 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 		e.Feed.Unread(cl.m)
 	}
 	return c.err
+}
+
+// OpenLoopWorkers is how many workers an open loop of rate a second starts with, limit at most:
+// enough for answers of startLatency at the rate, and at least openLoopStart.
+func OpenLoopWorkers(rate float64, limit int) int {
+	return min(limit, max(openLoopStart, int(rate*startLatency.Seconds())))
 }
 
 // An open loop starts enough workers for answers of startLatency at the rate (openLoopStart at
