@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -232,38 +231,37 @@ func TestUnexpectedStatus(t *testing.T) {
 }
 
 // TestTimeoutThenDeliver: an attempt that gets no answer within its timeout is followed by one
-// that delivers. The endpoint holds every request that comes on its first connection and answers
-// the others, so that the first attempt times out whether it reaches the request or is still in its
-// TLS handshake when its 200 ms run out on a busy machine.
+// that delivers. The endpoint holds every request until one has been given up by its client, then
+// answers every one: the first attempt, wherever its request lands, is held and times out, and
+// its 2 s leave room for a TLS handshake on a busy machine. A held request is never answered (its
+// connection is aborted), so that it cannot pass for a delivery.
 func TestTimeoutThenDeliver(t *testing.T) {
-	type connKey struct{}
 	forEngines(t, func(t *testing.T, engine func(HTTPOptions) Transport) {
 		e := &endpoint{script: []int{200}}
-		var conns atomic.Int32
+		released := make(chan struct{})
+		var once sync.Once
 		e.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			io.Copy(io.Discard, r.Body) // then the server sees the client go
-			if r.Context().Value(connKey{}) == int32(1) {
-				<-r.Context().Done()
-				return
+			select {
+			case <-r.Context().Done(): // given up: from now on requests are answered
+				once.Do(func() { close(released) })
+				panic(http.ErrAbortHandler)
+			case <-released: // a request held when the first was given up is answered too
+				w.WriteHeader(200)
 			}
-			w.WriteHeader(200)
 		}))
-		e.Config.ConnContext = func(ctx context.Context, _ net.Conn) context.Context {
-			return context.WithValue(ctx, connKey{}, conns.Add(1))
-		}
 		e.Config.ErrorLog = log.New(io.Discard, "", 0)
 		e.StartTLS()
 		t.Cleanup(e.Close)
-		s, _ := testSender(t, e, validDestination(), Config{Transport: engine(HTTPOptions{RootCAs: e.pool()}), Timeouts: []time.Duration{200 * time.Millisecond, time.Minute}})
+		s, _ := testSender(t, e, validDestination(), Config{Transport: engine(HTTPOptions{RootCAs: e.pool()}), Timeouts: []time.Duration{2 * time.Second, time.Minute}})
 		res := s.Deliver(context.Background(), 0, []byte(docBody))
 		if res.Outcome != Delivered || len(res.Attempts) != 2 {
 			t.Fatalf("%s after %d attempts", res.Outcome, len(res.Attempts))
 		}
 		a := res.Attempts[0]
-		if a.Kind != KindTimeout || a.Err == nil || !strings.Contains(a.Err.Error(), "no answer within 200ms") {
+		if a.Kind != KindTimeout || a.Err == nil || !strings.Contains(a.Err.Error(), "no answer within 2s") {
 			t.Errorf("first attempt: kind %s, %v", a.Kind, a.Err)
 		}
-
 	})
 }
 
