@@ -40,11 +40,14 @@ type faultRow struct {
 	// of the one before (a close that crosses the next request is lost by every client)
 	closeFirst bool
 	closed     chan struct{} // told of each connection the server closes, if not nil
-	answer     answer
-	messages   int // sent one after another; default 1
-	attempts   int
-	want       []string // per message: outcome and the answers of its attempts
-	kind       ErrorKind
+	// corkClose sends an answer that closes the connection together with the close, so that no
+	// client can take the connection between the two
+	corkClose bool
+	answer    answer
+	messages  int // sent one after another; default 1
+	attempts  int
+	want      []string // per message: outcome and the answers of its attempts
+	kind      ErrorKind
 }
 
 func status(code int, text string) string {
@@ -181,6 +184,9 @@ func faultServer(t *testing.T, ca *localca.CA, row faultRow) string {
 				}
 			}
 			out, closeAfter := row.answer(k)
+			if closeAfter && row.corkClose {
+				cork(raw)
+			}
 			io.WriteString(conn, out)
 			if row.resetAfter {
 				raw.(*net.TCPConn).SetLinger(0)
@@ -331,8 +337,9 @@ func TestInterruptible(t *testing.T) {
 // saying so, with eight messages in flight, so that the engines' pools fill with connections the
 // server has closed. A request taken to one of them never reaches the server: both engines send it
 // again on another connection inside the same attempt, so every message is delivered at its first
-// attempt and the server reads each once. Each message waits until the server has closed every
-// connection it answered on: a close that crosses a request is lost by every client.
+// attempt and the server reads each once. The server sends each answer together with its close
+// (cork), and each message waits until the server has closed every connection it answered on: a
+// close that crosses a request is lost by every client.
 func TestClosedAfterEveryAnswer(t *testing.T) {
 	ca, err := localca.New("closing server")
 	if err != nil {
@@ -345,7 +352,7 @@ func TestClosedAfterEveryAnswer(t *testing.T) {
 		var mu sync.Mutex
 		settled := sync.NewCond(&mu)
 		answered, closed := 0, 0
-		row := faultRow{closed: make(chan struct{}, 2*messages), answer: func(int) (string, bool) {
+		row := faultRow{closed: make(chan struct{}, 2*messages), corkClose: true, answer: func(int) (string, bool) {
 			mu.Lock()
 			answered++
 			mu.Unlock()
