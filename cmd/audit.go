@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/report"
 	"io"
 	"os"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/audit"
 	"github.com/thingsim/thingsim/internal/tlscheck"
+	"github.com/thingsim/thingsim/report"
 )
 
 type auditOptions struct {

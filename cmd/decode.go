@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/report"
 	"io"
 	"strconv"
 	"text/tabwriter"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/capture"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/senml"
 )
 

@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/internal/run"
-	"github.com/thingsim/thingsim/report"
 	"io"
 
+	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 )
 

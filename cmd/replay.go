@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/internal/run"
-	"github.com/thingsim/thingsim/report"
 	"io"
 	"strings"
 	"sync"
@@ -14,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/internal/capture"
+	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )

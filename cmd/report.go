@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/thingsim/thingsim/report"
 	"io"
 	"math"
 	"os"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/internal/slo"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 )
 

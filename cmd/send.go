@@ -3,11 +3,11 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"github.com/thingsim/thingsim/internal/run"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/senmlgen"
 )
 

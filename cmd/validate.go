@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/thingsim/thingsim/report"
 	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/thingsim/thingsim/report"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/internal/audit"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 	"github.com/thingsim/thingsim/verify"

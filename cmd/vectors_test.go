@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"github.com/thingsim/thingsim/report"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/receiver"
+	"github.com/thingsim/thingsim/report"
 	"github.com/thingsim/thingsim/verify"
 )
 
