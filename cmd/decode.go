@@ -58,7 +58,7 @@ func runDecode(opts *decodeOptions) error {
 	}
 	src, err := capture.OpenContext(ios.context(), path, ios.In)
 	if err != nil {
-		return unreadable(err, "")
+		return configErrorf("%v", err)
 	}
 	defer src.Close()
 

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/thingsim/thingsim/internal/bounded"
 	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/internal/slo"
 	"github.com/thingsim/thingsim/sender"
@@ -204,9 +203,6 @@ func (e engineFeed) Next() (run.Message, error) {
 // is when found before the run.
 func inputError(err error) error {
 	var ie *run.InputError
-	if errors.Is(err, bounded.ErrInterrupted) {
-		return errInterrupted
-	}
 	if errors.As(err, &ie) {
 		return configErrorf("--payloads: %v", ie.Err)
 	}

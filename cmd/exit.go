@@ -41,10 +41,24 @@ func usageErrorf(format string, args ...any) error {
 
 // configError reports bad input that stops the command before anything is sent: a destination
 // that breaks the rules, an unreadable file, a missing secret.
-func configError(err error) error { return &exitError{code: exitUsage, err: err} }
+// Input given up on Ctrl-C (bounded.ErrInterrupted) is no bad input: it is errInterrupted.
+func configError(err error) error {
+	if errors.Is(err, bounded.ErrInterrupted) {
+		return errInterrupted
+	}
+	return &exitError{code: exitUsage, err: err}
+}
 
-// configErrorf formats a configError.
-func configErrorf(format string, args ...any) error { return configError(fmt.Errorf(format, args...)) }
+// configErrorf formats a configError; an argument that is an interrupted read makes it
+// errInterrupted, as %v would lose it.
+func configErrorf(format string, args ...any) error {
+	for _, a := range args {
+		if err, ok := a.(error); ok && errors.Is(err, bounded.ErrInterrupted) {
+			return errInterrupted
+		}
+	}
+	return configError(fmt.Errorf(format, args...))
+}
 
 // failed reports a failure the command has already shown in its output.
 var errFailed = &exitError{code: exitFailed}
@@ -57,15 +71,6 @@ func failure(err error) error {
 		return err
 	}
 	return &exitError{code: exitFailed, err: err}
-}
-
-// unreadable reports input that could not be read (a usage error, its message after prefix), or
-// errInterrupted when Ctrl-C ended the wait for it.
-func unreadable(err error, prefix string) error {
-	if errors.Is(err, bounded.ErrInterrupted) {
-		return errInterrupted
-	}
-	return configErrorf("%s%v", prefix, err)
 }
 
 // errUndecided reports an audit whose required checks did not fail, but not all passed either; its

@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -29,7 +28,7 @@ func readInput(ios *IOStreams, what, path string) (body []byte, where string, er
 		where = path
 	}
 	switch {
-	case errors.Is(err, bounded.ErrInterrupted) || ios.context().Err() != nil:
+	case ios.context().Err() != nil:
 		// Ctrl-C in the wait, or as a pipeline ended: what was read may be a part.
 		return nil, where, errInterrupted
 	case err != nil:
@@ -47,9 +46,6 @@ func openLinesFeed(ctx context.Context, path string, stdin io.Reader) (*run.Line
 		src, where = capture.Lines("standard input", stdin, nil), "standard input"
 	} else {
 		f, err := bounded.OpenContext(ctx, path)
-		if errors.Is(err, bounded.ErrInterrupted) {
-			return nil, errInterrupted
-		}
 		if err != nil {
 			return nil, configErrorf("--payloads: %v", pathError(err))
 		}
@@ -60,9 +56,6 @@ func openLinesFeed(ctx context.Context, path string, stdin io.Reader) (*run.Line
 		src = capture.Lines(path, bounded.Interruptible(ctx, f), f)
 	}
 	lf, err := run.NewLinesFeed(src, where)
-	if errors.Is(err, bounded.ErrInterrupted) {
-		return nil, errInterrupted
-	}
 	if err != nil {
 		return nil, configErrorf("--payloads: %v", err)
 	}

@@ -106,7 +106,7 @@ func runInspect(ctx context.Context, opts *inspectOptions) error {
 	for _, path := range opts.files {
 		n, problems, err := loadRecords(ctx, store, path, ios.In)
 		if err != nil {
-			return unreadable(err, "")
+			return configErrorf("%v", err)
 		}
 		for _, p := range problems {
 			fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.errPalette().warn.Sprint("skipped:"), wireText(p))

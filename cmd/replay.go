@@ -102,7 +102,7 @@ func runReplay(ctx context.Context, opts *replayOptions) error {
 	for _, path := range opts.sources {
 		s, err := capture.OpenContext(ios.context(), path, ios.In)
 		if err != nil {
-			return unreadable(err, "source ")
+			return configErrorf("source %v", err)
 		}
 		sources = append(sources, s)
 	}
