@@ -337,7 +337,7 @@ func runReceive(ctx context.Context, opts *receiveOptions) error {
 		if opts.forwardBad != "" {
 			forged = "relayed too, marked with " + opts.forwardBad
 		}
-		fmt.Fprintf(ios.ErrOut, "relaying verified requests to %s (its answer goes back, %v at most); forged ones are %s\n", wireText(redactedURL(opts.forwardURL)), opts.forwardFor, forged)
+		fmt.Fprintf(ios.ErrOut, "relaying verified requests to %s (its answer goes back, %v at most); forged ones are %s\n", wireText(sender.RedactURL(opts.forwardURL.String())), opts.forwardFor, forged)
 	}
 	if certs != nil {
 		if opts.acmeHTTP != "" {
@@ -417,9 +417,6 @@ func printReceived(ios *IOStreams, p palette, rec sender.MessageRecord) {
 	fmt.Fprintf(ios.Out, "%s %s %s %s · %s · %s · token %s → %s\n", mark, p.dim.Sprint(t), wireText(rec.Method), wireText(rec.Target), wireText(device), what,
 		verdictWords(rec.Verdict), answer)
 }
-
-// redactedURL writes u with its password hidden.
-func redactedURL(u *url.URL) string { return u.Redacted() }
 
 func verdictWords(v string) string {
 	switch v {

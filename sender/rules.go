@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/thingsim/thingsim/internal/reach"
+	"github.com/thingsim/thingsim/internal/record"
 )
 
 // Violation is one broken destination rule.
@@ -175,23 +176,7 @@ func (c *checker) url(raw string) {
 
 // RedactURL hides the password of a URL's user information ("https://alice:[redacted]@host"), so
 // that a URL can be shown in a message; it works on text that is not a valid URL too.
-func RedactURL(raw string) string {
-	scheme := strings.Index(raw, "://")
-	if scheme < 0 {
-		return raw
-	}
-	rest := raw[scheme+3:]
-	authority := rest
-	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
-		authority = rest[:i]
-	}
-	at := strings.LastIndex(authority, "@")
-	colon := strings.Index(authority, ":")
-	if at < 0 || colon < 0 || colon > at {
-		return raw
-	}
-	return raw[:scheme+3] + authority[:colon+1] + redacted + rest[at:]
-}
+func RedactURL(raw string) string { return record.RedactURL(raw) }
 
 // urlRules checks the URL raw, naming it in messages as shown.
 func (c *checker) urlRules(raw, shown string) {

@@ -1,12 +1,14 @@
 package receiver
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,9 +36,10 @@ type Forward struct {
 // DefaultForwardTimeout is Forward's default Timeout.
 const DefaultForwardTimeout = 10 * time.Second
 
-// hopByHop are the headers of one connection, which a relay does not pass on (RFC 9110 7.6.1).
-var hopByHop = []string{"Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Proxy-Authorization",
-	"TE", "Trailer", "Transfer-Encoding", "Upgrade"}
+// hopByHop are the headers of one connection, which a relay does not pass on (RFC 9110 7.6.1), by
+// their canonical names.
+var hopByHop = map[string]bool{"Connection": true, "Keep-Alive": true, "Proxy-Connection": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true}
 
 // NewForwardClient returns a client for Forward: keep-alive connections to the app, no
 // compression asked for, no redirect followed (the platform follows none).
@@ -65,7 +68,8 @@ func (f *Forward) target(query string) string {
 // but for hop-by-hop ones, marked with Invalid when forged. It returns the app's answer, whose
 // body the caller streams and closes, and the record of the trip; a nil answer means none came
 // (the record says why, and status is the one the platform gets: 502 or 504).
-func (f *Forward) relay(ctx context.Context, r *http.Request, raw []record.Header, body []byte, forged bool) (*http.Response, *record.ForwardRecord, context.CancelFunc) {
+// shown is f.URL as records show it (redactURL), made once by the handler.
+func (f *Forward) relay(ctx context.Context, r *http.Request, raw []record.Header, body []byte, forged bool, shown string) (*http.Response, *record.ForwardRecord, context.CancelFunc) {
 	timeout := f.Timeout
 	if timeout <= 0 {
 		timeout = DefaultForwardTimeout
@@ -74,26 +78,24 @@ func (f *Forward) relay(ctx context.Context, r *http.Request, raw []record.Heade
 	if client == nil {
 		client = defaultForwardClient
 	}
-	fr := &record.ForwardRecord{URL: redactURL(f.target(""))}
+	fr := &record.ForwardRecord{URL: shown}
 	ctx, cancel := context.WithCancel(ctx)
-	req, err := http.NewRequestWithContext(ctx, r.Method, f.target(r.URL.RawQuery), strings.NewReader(string(body)))
+	req, err := http.NewRequestWithContext(ctx, r.Method, f.target(r.URL.RawQuery), bytes.NewReader(body))
 	if err != nil {
 		cancel()
 		fr.Status, fr.Error = http.StatusBadGateway, err.Error()
 		return nil, fr, nil
 	}
-	drop := map[string]bool{}
-	for _, h := range hopByHop {
-		drop[http.CanonicalHeaderKey(h)] = true
-	}
+	// The headers Connection names are of this connection too.
+	var named []string
 	for _, v := range r.Header.Values("Connection") {
 		for _, name := range strings.Split(v, ",") {
-			drop[http.CanonicalHeaderKey(strings.TrimSpace(name))] = true
+			named = append(named, http.CanonicalHeaderKey(strings.TrimSpace(name)))
 		}
 	}
-	req.Header = http.Header{}
+	req.Header = make(http.Header, len(raw))
 	for _, h := range raw {
-		if k := http.CanonicalHeaderKey(h.Name); drop[k] || k == "Host" || k == "Content-Length" {
+		if k := http.CanonicalHeaderKey(h.Name); hopByHop[k] || k == "Host" || k == "Content-Length" || slices.Contains(named, k) {
 			continue
 		}
 		// Set as spelled: Things-Plug-UUID reaches the app as the platform wrote it.
@@ -135,10 +137,9 @@ var defaultForwardClient = NewForwardClient()
 func writeRelayed(w http.ResponseWriter, resp *http.Response) {
 	defer resp.Body.Close()
 	for k, vs := range resp.Header {
-		if isHopByHop(k) {
-			continue
+		if !hopByHop[k] { // net/http's keys are canonical
+			w.Header()[k] = vs
 		}
-		w.Header()[k] = vs
 	}
 	w.WriteHeader(resp.StatusCode)
 	buf := make([]byte, 32<<10)
@@ -158,15 +159,6 @@ func writeRelayed(w http.ResponseWriter, resp *http.Response) {
 	}
 }
 
-func isHopByHop(k string) bool {
-	for _, h := range hopByHop {
-		if strings.EqualFold(k, h) {
-			return true
-		}
-	}
-	return false
-}
-
 // unwrapURLError drops net/http's "Post \"URL\":" prefix, which the record says already.
 func unwrapURLError(err error) error {
 	var ue *url.Error
@@ -176,14 +168,5 @@ func unwrapURLError(err error) error {
 	return err
 }
 
-// redactURL hides a password in the app's URL, for records and messages.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "[redacted]")
-	}
-	return u.String()
-}
+// redactURL writes the app's URL with its password hidden, as thingsim hides credentials.
+func redactURL(u *url.URL) string { return record.RedactURL(u.String()) }

@@ -155,3 +155,15 @@ func TestRelayAppDownOrSilent(t *testing.T) {
 		}
 	})
 }
+
+// TestForwardURLRedacted: a password in the app's URL never reaches a record.
+func TestForwardURLRedacted(t *testing.T) {
+	u, _ := url.Parse("http://relay:s3cret@localhost:3000/things?tenant=7")
+	h := NewHandler(Config{Forward: &Forward{URL: u}})
+	if h.forwardURL != "http://relay:[redacted]@localhost:3000/things?tenant=7" {
+		t.Errorf("record URL %q", h.forwardURL)
+	}
+	if u.String() != "http://relay:s3cret@localhost:3000/things?tenant=7" {
+		t.Errorf("the app's URL changed: %s", u)
+	}
+}

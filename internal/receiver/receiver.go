@@ -80,6 +80,8 @@ type Handler struct {
 	delay    time.Duration
 	stats    Stats
 	err      error
+
+	forwardURL string // Forward's URL as records show it
 }
 
 // Answer is how the handler answers accepted requests: a script (empty: the configured status)
@@ -130,7 +132,11 @@ func NewHandler(cfg Config) *Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Handler{cfg: cfg, script: cfg.Script, delay: cfg.Delay, stats: Stats{Verdicts: map[string]int{}, Statuses: map[int]int{}}}
+	h := &Handler{cfg: cfg, script: cfg.Script, delay: cfg.Delay, stats: Stats{Verdicts: map[string]int{}, Statuses: map[int]int{}}}
+	if cfg.Forward != nil {
+		h.forwardURL = redactURL(cfg.Forward.URL)
+	}
+	return h
 }
 
 // Stats returns a copy of the counts so far.
@@ -265,7 +271,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // forward relays a request to the app, captures it with the app's answer (or why none came), and
 // passes the answer on; a request that cannot be captured is not relayed further but answered 503.
 func (h *Handler) forward(w http.ResponseWriter, r *http.Request, rec *record.MessageRecord, raw []record.Header, body []byte, forged bool) {
-	resp, fr, cancel := h.cfg.Forward.relay(r.Context(), r, raw, body, forged)
+	resp, fr, cancel := h.cfg.Forward.relay(r.Context(), r, raw, body, forged, h.forwardURL)
 	if cancel != nil {
 		defer cancel()
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -102,4 +103,24 @@ func (m *MessageRecord) MarshalLine() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// RedactURL hides the password of a URL's user information ("https://alice:[redacted]@host"), so
+// that a URL can be shown in a message; it works on text that is not a valid URL too.
+func RedactURL(raw string) string {
+	scheme := strings.Index(raw, "://")
+	if scheme < 0 {
+		return raw
+	}
+	rest := raw[scheme+3:]
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	at := strings.LastIndex(authority, "@")
+	colon := strings.Index(authority, ":")
+	if at < 0 || colon < 0 || colon > at {
+		return raw
+	}
+	return raw[:scheme+3] + authority[:colon+1] + "[redacted]" + rest[at:]
 }
