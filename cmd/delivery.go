@@ -123,7 +123,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		if report.interrupted {
 			note += "; judged on what ran before the interrupt"
 		}
-		if err := writeSLOJUnit(d.junit, in.dest.URL, report, note); err != nil {
+		if err := writeSLOJUnit(d.junit, in.dest.URL, report, time.Since(report.started), note); err != nil {
 			return failure(fmt.Errorf("--junit: %w", err))
 		}
 	}
@@ -138,12 +138,8 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 	return nil
 }
 
-// writeSLOJUnit writes the run's service level verdicts as JUnit XML.
-func writeSLOJUnit(path, target string, r *runReport, note string) error {
-	return writeSLOJUnitSpan(path, target, r, time.Since(r.started), note)
-}
-
-func writeSLOJUnitSpan(path, target string, r *runReport, took time.Duration, note string) error {
+// writeSLOJUnit writes the run's service level verdicts, over a run that took took, as JUnit XML.
+func writeSLOJUnit(path, target string, r *runReport, took time.Duration, note string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("%v", pathError(err))

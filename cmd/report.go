@@ -1,13 +1,13 @@
 package cmd
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +44,7 @@ type runReport struct {
 	verdicts    []report.SLO
 	interrupted bool      // Ctrl-C ended the run: the objectives are judged on what ran
 	ended       time.Time // when the run ended, for a merged one; zero: now
+	enc         *json.Encoder
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
@@ -184,14 +185,8 @@ func (r *runReport) summary(notSent string) bool {
 		ev := report.Summary{Event: "summary", Messages: t.Messages, Delivered: delivered, SLO: r.verdicts,
 			UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus], Discarded: t.Outcomes[sender.Discarded],
 			Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts, Retries: t.Attempts - t.Messages,
-			Statuses: map[string]int64{}, Errors: map[string]int64{}, LatencyMS: lat,
+			Statuses: statusCounts(t), Errors: errorCounts(t), LatencyMS: lat,
 			DurationS: math.Round(elapsed.Seconds()*1000) / 1000, Rate: math.Round(rate*10) / 10, NotSent: notSent, DeadLetters: r.dead}
-		for code, n := range t.Statuses {
-			ev.Statuses[fmt.Sprint(code)] = n
-		}
-		for kind, n := range t.Errors {
-			ev.Errors[string(kind)] = n
-		}
 		r.writeJSON(ev)
 	} else {
 		p := r.ios.outPalette()
@@ -251,12 +246,30 @@ func pluralY(n int64) string {
 	return "ies"
 }
 
+// statusCounts and errorCounts are a tally's answers and errors as JSON keys them.
+func statusCounts(t *run.Tally) map[string]int64 {
+	out := make(map[string]int64, len(t.Statuses))
+	for code, n := range t.Statuses {
+		out[strconv.Itoa(code)] = n
+	}
+	return out
+}
+
+func errorCounts(t *run.Tally) map[string]int64 {
+	out := make(map[string]int64, len(t.Errors))
+	for kind, n := range t.Errors {
+		out[string(kind)] = n
+	}
+	return out
+}
+
+// writeJSON writes v as a JSON line; the caller holds r.mu.
 func (r *runReport) writeJSON(v any) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // p99<500ms, not p99\u003c500ms
-	enc.Encode(v)
-	r.out.Write(b.Bytes())
+	if r.enc == nil {
+		r.enc = json.NewEncoder(r.out) // a line in one write
+		r.enc.SetEscapeHTML(false)     // p99<500ms, not p99\u003c500ms
+	}
+	r.enc.Encode(v)
 }
 
 func afterAttempts(res *sender.Result) string {

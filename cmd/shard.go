@@ -1,9 +1,12 @@
 package cmd
 
 import (
+	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -76,13 +79,7 @@ func writeResult(ios *IOStreams, path, target string, r *runReport, d *deliveryF
 		Started: r.started.UTC(), LastDeparture: t.LastDeparture.UTC(), Finished: time.Now().UTC(), Messages: t.Messages,
 		Delivered: t.Outcomes[sender.Delivered], UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus],
 		Discarded: t.Outcomes[sender.Discarded], Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts,
-		Statuses: map[string]int64{}, Errors: map[string]int64{}, Histogram: hist}
-	for code, n := range t.Statuses {
-		res.Statuses[strconv.Itoa(code)] = n
-	}
-	for kind, n := range t.Errors {
-		res.Errors[string(kind)] = n
-	}
+		Statuses: statusCounts(t), Errors: errorCounts(t), Histogram: hist}
 	b, _ := json.Marshal(res)
 	b = append(b, '\n')
 	if path == "-" {
@@ -93,25 +90,26 @@ func writeResult(ios *IOStreams, path, target string, r *runReport, d *deliveryF
 }
 
 // readResults reads the result lines of r (other lines, such as a pod's log around them, are
-// passed over), naming where in errors.
+// passed over, a line at a time), naming where in errors.
 func readResults(r io.Reader, where string) ([]report.Result, error) {
 	var out []report.Result
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", where, err)
-	}
-	for n, line := range strings.Split(string(data), "\n") {
-		line = strings.TrimSpace(line)
-		if !strings.HasPrefix(line, `{"event":"result"`) {
-			continue
+	br := bufio.NewReader(r)
+	for n := 1; ; n++ {
+		line, err := br.ReadBytes('\n')
+		if trimmed := bytes.TrimSpace(line); bytes.HasPrefix(trimmed, []byte(`{"event":"result"`)) {
+			var res report.Result
+			if err := json.Unmarshal(trimmed, &res); err != nil {
+				return nil, fmt.Errorf("%s line %d: not a result: %v", where, n, err)
+			}
+			out = append(out, res)
 		}
-		var res report.Result
-		if err := json.Unmarshal([]byte(line), &res); err != nil {
-			return nil, fmt.Errorf("%s line %d: not a result: %v", where, n+1, err)
+		switch {
+		case errors.Is(err, io.EOF):
+			return out, nil
+		case err != nil:
+			return nil, fmt.Errorf("%s: %v", where, err)
 		}
-		out = append(out, res)
 	}
-	return out, nil
 }
 
 // tallyOf reads a result back into a tally.

@@ -301,10 +301,11 @@ func (a *auditor) packsResult(vs []verdict, addedContent bool) Result {
 			r.Message = fmt.Sprintf("answered %d to all %d packs", a.expected, len(vs))
 		}
 		if a.cfg.Confirm != nil {
-			r.Message += " and stored it, as --confirm saw"
+			what := "it"
 			if len(vs) > 1 {
-				r.Message = strings.TrimSuffix(r.Message, " it, as --confirm saw") + " them, as --confirm saw"
+				what = "them"
 			}
+			r.Message += " and stored " + what + ", as --confirm saw"
 		} else {
 			r.Message += ": taken; whether stored is not seen (--confirm shows it)"
 		}

@@ -68,8 +68,13 @@ func TestShardedCopies(t *testing.T) {
 			seen[m.Index]++
 		}
 	}
+	for k := range 10 {
+		if seen[k] != 1 {
+			t.Errorf("copy %d sent %d times", k, seen[k])
+		}
+	}
 	if len(seen) != 10 {
-		t.Errorf("copies: %v", seen)
+		t.Errorf("copies numbered %v", seen)
 	}
 }
 
