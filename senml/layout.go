@@ -26,11 +26,7 @@ func Layout(body []byte) string {
 	}
 	layout := LayoutOther
 	for i := 0; dec.More(); i++ {
-		var raw json.RawMessage
-		if dec.Decode(&raw) != nil {
-			return LayoutOther
-		}
-		rec, err := members(raw)
+		rec, err := members(dec)
 		if err != nil {
 			return LayoutOther
 		}

@@ -108,11 +108,7 @@ func Walk(body []byte, now time.Time, fn func(Measurement) error) error {
 		hasV, hasSum bool
 	}
 	for i := 0; dec.More(); i++ {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return notArray(err)
-		}
-		rec, err := members(raw)
+		rec, err := members(dec)
 		if err != nil {
 			return &RecordError{Record: i, Msg: err.Error()}
 		}
@@ -212,9 +208,6 @@ func Walk(body []byte, now time.Time, fn func(Measurement) error) error {
 	if _, err := dec.Token(); err != nil { // the closing bracket
 		return notArray(err)
 	}
-	if dec.More() {
-		return errors.New("senml: more after the pack's closing bracket")
-	}
 	if _, err := dec.Token(); err != io.EOF {
 		return errors.New("senml: more after the pack's closing bracket")
 	}
@@ -228,11 +221,10 @@ const (
 	maxSeconds = 253402300799
 )
 
-// members reads a record's members, refusing one that appears twice: JSON decoders disagree on
-// which of the two counts, so a pack that holds both means nothing for sure (receive and the
-// validator refuse it too).
-func members(raw json.RawMessage) (map[string]json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
+// members reads the next record's members from dec, refusing one that appears twice: JSON
+// decoders disagree on which of the two counts, so a pack that holds both means nothing for sure
+// (receive and the validator refuse it too).
+func members(dec *json.Decoder) (map[string]json.RawMessage, error) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, errors.New("not a JSON object")
 	}
@@ -251,6 +243,9 @@ func members(raw json.RawMessage) (map[string]json.RawMessage, error) {
 			return nil, fmt.Errorf("%s: appears twice in the record", key)
 		}
 		rec[key] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, err
 	}
 	return rec, nil
 }
