@@ -139,14 +139,10 @@ func newView(id int64, rec *record.MessageRecord, full bool) *View {
 	if t, err := time.Parse(time.RFC3339Nano, rec.Time); err == nil {
 		at = t // relative SenML times count from the arrival
 	}
-	// Checked whole first, then walked for what the page keeps: a pack that fails late shows no
-	// rows, as it shows no points.
-	if err := senml.Walk(body, at, func(senml.Measurement) error { return nil }); err != nil {
-		v.SenMLError = err.Error()
-		return v
-	}
+	// What the page keeps is gathered as the pack is read, and dropped when it fails late: a pack
+	// in error shows no rows, as it shows no points.
 	rowsCut := 0
-	senml.Walk(body, at, func(m senml.Measurement) error {
+	err = senml.Walk(body, at, func(m senml.Measurement) error {
 		if full && len(v.Rows) < MaxRows {
 			v.Rows = append(v.Rows, row(m))
 		} else if full {
@@ -161,6 +157,11 @@ func newView(id int64, rec *record.MessageRecord, full bool) *View {
 		}
 		return nil
 	})
+	if err != nil {
+		v.SenMLError = err.Error()
+		v.Rows, v.Points, v.PointsCut = []Row{}, []Point{}, 0
+		return v
+	}
 	if rowsCut > 0 && v.Note == "" {
 		v.Note = fmt.Sprintf("the first %d records are shown, %d more are not (the record link downloads them)", MaxRows, rowsCut)
 	}

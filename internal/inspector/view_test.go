@@ -3,6 +3,7 @@ package inspector
 import (
 	"encoding/json"
 	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/thingsim/thingsim/internal/record"
@@ -49,5 +50,15 @@ func TestShellQuoting(t *testing.T) {
 				t.Errorf("%s(%q): the shell gave back %q (%v)", name, s, out, err)
 			}
 		}
+	}
+}
+
+// TestLateErrorShowsNothing: a pack whose last record is in error shows no rows and no points of
+// the records before it, and says the error.
+func TestLateErrorShowsNothing(t *testing.T) {
+	r := rec(`[{"bn":"urn:dev:DEVEUI:0000000000000000:","bt":1.7E9},{"n":"a","v":1},{"n":"b","v":2,"v":3}]`)
+	v := newView(1, &r, true)
+	if len(v.Rows) != 0 || len(v.Points) != 0 || !strings.Contains(v.SenMLError, "appears twice") {
+		t.Errorf("rows %v, points %v, error %q", v.Rows, v.Points, v.SenMLError)
 	}
 }
