@@ -198,6 +198,9 @@ func (e engineFeed) Next() (run.Message, error) {
 // inputError turns a line of --payloads that could not be read into the usage error it is, as it
 // is when found before the run.
 func inputError(err error) error {
+	if err == nil {
+		return nil // (the hot path: errors.As would cost an allocation a message)
+	}
 	var ie *run.InputError
 	if errors.As(err, &ie) {
 		return configErrorf("--payloads: %v", ie.Err)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -23,6 +24,9 @@ type FastTransport struct {
 	opts    HTTPOptions
 	mu      sync.Mutex
 	clients map[clientKey]*fasthttp.HostClient
+	// last is the client used last: a run sends every message to one host, and finds its client
+	// here without the lock and the map.
+	last    atomic.Pointer[keyedClient]
 	dialers map[clientKey]*fastDialer
 	conns   connSet
 	// watched is the Done channel of the context whose end closes every connection: one run's
@@ -31,6 +35,11 @@ type FastTransport struct {
 }
 
 type clientKey struct{ scheme, host string }
+
+type keyedClient struct {
+	key clientKey
+	c   *fasthttp.HostClient
+}
 
 // NewFastTransport returns a fasthttp transport with the platform's TLS policy. opts.Proxy picks
 // the proxy as for HTTPTransport; nil means the environment's.
@@ -43,9 +52,13 @@ func NewFastTransport(o HTTPOptions) *FastTransport {
 
 func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 	key := clientKey{r.URL.Scheme, r.URL.Host}
+	if last := t.last.Load(); last != nil && last.key == key {
+		return last.c
+	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c, ok := t.clients[key]; ok {
+		t.last.Store(&keyedClient{key, c})
 		return c
 	}
 	host, port := r.URL.Hostname(), r.URL.Port()
@@ -99,6 +112,7 @@ func (t *FastTransport) client(r *Request) *fasthttp.HostClient {
 		t.dialers = map[clientKey]*fastDialer{}
 	}
 	t.dialers[key] = d
+	t.last.Store(&keyedClient{key, c})
 	return c
 }
 
@@ -157,7 +171,7 @@ func (t *FastTransport) roundTrip(deadline time.Time, r *Request) (Response, err
 	req.Header.DisableSpecialHeader()
 	req.Header.DisableNormalizing()
 	req.Header.SetMethod(r.Method)
-	req.SetRequestURI(r.URL.String())
+	req.SetRequestURI(r.uri())
 	req.Header.Add("Host", r.URL.Host)
 	for _, h := range r.Header {
 		req.Header.Add(h.Name, h.Value)

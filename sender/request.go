@@ -19,6 +19,16 @@ type Request struct {
 	Header []Header
 	Body   []byte
 	Token  string
+	// target is URL's text when the template made the request: made once, not once a message.
+	target string
+}
+
+// uri returns the request's URL as text.
+func (r *Request) uri() string {
+	if r.target != "" {
+		return r.target
+	}
+	return r.URL.String()
 }
 
 // Template builds the requests of one destination. It is made once; each message then only adds
@@ -26,6 +36,7 @@ type Request struct {
 type Template struct {
 	method  string
 	url     *url.URL
+	target  string // url's text
 	secret  Secret
 	before  []Header // Things-Plug-UUID
 	after   []Header // Content-type, additional headers, auth, User-Agent
@@ -51,7 +62,7 @@ func NewTemplate(d *Destination, userAgent string) (*Template, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
-	t := &Template{method: d.HTTPMethod(), url: u, secret: d.Secret, authKey: d.Auth.headerName(), plug: d.PlugUUID}
+	t := &Template{method: d.HTTPMethod(), url: u, target: u.String(), secret: d.Secret, authKey: d.Auth.headerName(), plug: d.PlugUUID}
 	t.credentials = credentialsOf(d)
 	t.before = []Header{{Name: PlugHeader, Value: d.PlugUUID}}
 	t.after = append(t.after, Header{Name: ContentTypeHeader, Value: "application/json"})
@@ -114,7 +125,7 @@ func (t *Template) Build(body []byte, o Overrides) *Request {
 	}
 	h = append(h, t.after...)
 	h = append(h, o.Extra...)
-	return &Request{Method: t.method, URL: t.url, Header: h, Body: body, Token: token}
+	return &Request{Method: t.method, URL: t.url, Header: h, Body: body, Token: token, target: t.target}
 }
 
 // Redacted returns the request's headers with credentials replaced by [redacted], in wire order,

@@ -108,12 +108,15 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 				c.giveBack(cl)
 				return
 			}
-			mu.Lock()
-			free--
-			last := free == 0
-			mu.Unlock()
-			if last && schedule != nil {
-				startWorker()
+			if schedule != nil {
+				// Only an open loop counts its free workers: a closed loop's are all busy.
+				mu.Lock()
+				free--
+				last := free == 0
+				mu.Unlock()
+				if last {
+					startWorker()
+				}
 			}
 			begin := clock.Now()
 			r := e.Deliver(deliverCtx, cl.m)
@@ -124,12 +127,14 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 				latency = end.Sub(cl.intended)
 			}
 			e.Done(w, cl.m, r, latency)
-			mu.Lock()
-			free++
-			surplus := schedule != nil && free > 2 && running > openLoopStart
-			mu.Unlock()
-			if surplus {
-				return
+			if schedule != nil {
+				mu.Lock()
+				free++
+				surplus := free > 2 && running > openLoopStart
+				mu.Unlock()
+				if surplus {
+					return
+				}
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package run
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/thingsim/thingsim/sender"
@@ -64,10 +65,11 @@ func (t *Tally) Merge(o *Tally) {
 	}
 }
 
-// Tallies are the tallies of a run's workers.
+// Tallies are the tallies of a run's workers. A worker finds its own without a lock shared with
+// the others: the list is replaced, never changed, when a worker is added.
 type Tallies struct {
-	mu sync.Mutex
-	ts []*lockedTally
+	mu sync.Mutex // serializes adding
+	ts atomic.Pointer[[]*lockedTally]
 }
 
 type lockedTally struct {
@@ -75,14 +77,30 @@ type lockedTally struct {
 	t  *Tally
 }
 
+func (ts *Tallies) list() []*lockedTally {
+	if l := ts.ts.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
 // Count counts a result in worker w's tally, made on first use.
 func (ts *Tallies) Count(w int, res *sender.Result, latency time.Duration) {
-	ts.mu.Lock()
-	for len(ts.ts) <= w {
-		ts.ts = append(ts.ts, &lockedTally{t: NewTally()})
+	l := ts.list()
+	if w >= len(l) {
+		ts.mu.Lock()
+		l = ts.list()
+		if w >= len(l) {
+			grown := append(make([]*lockedTally, 0, w+1), l...)
+			for len(grown) <= w {
+				grown = append(grown, &lockedTally{t: NewTally()})
+			}
+			ts.ts.Store(&grown)
+			l = grown
+		}
+		ts.mu.Unlock()
 	}
-	lt := ts.ts[w]
-	ts.mu.Unlock()
+	lt := l[w]
 	lt.mu.Lock()
 	lt.t.Count(res, latency)
 	lt.mu.Unlock()
@@ -91,10 +109,7 @@ func (ts *Tallies) Count(w int, res *sender.Result, latency time.Duration) {
 // Totals merges every worker's tally into a new one.
 func (ts *Tallies) Totals() *Tally {
 	sum := NewTally()
-	ts.mu.Lock()
-	all := append([]*lockedTally(nil), ts.ts...)
-	ts.mu.Unlock()
-	for _, lt := range all {
+	for _, lt := range ts.list() {
 		lt.mu.Lock()
 		sum.Merge(lt.t)
 		lt.mu.Unlock()
@@ -106,5 +121,7 @@ func (ts *Tallies) Totals() *Tally {
 func (ts *Tallies) Add(t *Tally) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.ts = append(ts.ts, &lockedTally{t: t})
+	l := ts.list()
+	grown := append(l[:len(l):len(l)], &lockedTally{t: t})
+	ts.ts.Store(&grown)
 }

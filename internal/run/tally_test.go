@@ -1,0 +1,55 @@
+package run
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/thingsim/thingsim/sender"
+)
+
+// TestTalliesConcurrent: workers that join as the run goes (the highest first, so that the list
+// grows under them) count every result once, while totals are read beside them; with -race this
+// also holds the list's replacement to the memory model.
+func TestTalliesConcurrent(t *testing.T) {
+	var ts Tallies
+	const workers, each = 16, 500
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	reads := make(chan int64)
+	go func() {
+		var last int64
+		for {
+			select {
+			case <-stop:
+				reads <- last
+				return
+			default:
+				last = ts.Totals().Messages
+			}
+		}
+	}()
+	for w := workers - 1; w >= 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				res := &sender.Result{Outcome: sender.Delivered, Attempts: []sender.Attempt{{Number: 1, Response: sender.Response{Status: 200 + w%2}}}}
+				ts.Count(w, res, time.Duration(i+1)*time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if seen := <-reads; seen > workers*each {
+		t.Fatalf("totals read %d messages, more than were counted", seen)
+	}
+	tot := ts.Totals()
+	if tot.Messages != workers*each || tot.Statuses[200] != workers/2*each || tot.Statuses[201] != workers/2*each || tot.Latency.Count() != workers*each {
+		t.Fatalf("totals %d messages, statuses %v, %d latencies; want %d", tot.Messages, tot.Statuses, tot.Latency.Count(), workers*each)
+	}
+	ts.Add(NewTally())
+	if n := len(ts.list()); n != workers+1 {
+		t.Fatalf("%d tallies after Add, want %d", n, workers+1)
+	}
+}
