@@ -133,11 +133,12 @@ jq -r '"  sent \(.messages) (60000 scheduled) at \(.rate)/s, delivered \(.delive
 echo
 echo "a shard and its result (closed loop, $conc in flight, 1,000 devices; the same 300,000 messages' worth):"
 # The whole run against shard 1 of 4 of a run four times its size, which sends as many messages
-# and writes its mergeable result; alternating rounds.
+# and writes its mergeable result; in pairs, the first of a pair taking turns.
 shard_ratios=()
 printf '%-6s %-24s %14s %8s\n' round run "cpu µs/msg" msgs
 for r in $(seq "$rounds"); do
-  for which in whole shard; do
+  order=(whole shard); (( r % 2 == 0 )) && order=(shard whole)
+  for which in "${order[@]}"; do
     args=(--count 300000); [ "$which" = shard ] && args=(--count 1200000 --shard 1/4 --result result.json)
     /usr/bin/time -f '%U %S' -o time.txt ./thingsim send --url "$url" --ca-file ca.pem --relax --secret-file secret \
       --plug-uuid "$plug" --devices 1000 --concurrency $conc "${args[@]}" --output json --message-lines none 2>/dev/null |
@@ -147,8 +148,9 @@ for r in $(seq "$rounds"); do
     cpu=$(echo "($user + $sys) * 1000000 / $msgs" | bc -l)
     label=whole; [ "$which" = shard ] && label="shard 1/4, --result"
     printf '%-6s %-24s %14.1f %8s\n' "$r" "$label" "$cpu" "$msgs"
-    [ "$which" = whole ] && whole=$cpu || shard_ratios+=("$(echo "$cpu / $whole" | bc -l)")
+    if [ "$which" = whole ]; then whole_cpu=$cpu; else shard_cpu=$cpu; fi
   done
+  shard_ratios+=("$(echo "$shard_cpu / $whole_cpu" | bc -l)")
 done
 printf 'median of paired ratios, shard with --result / whole run: CPU per message %.2fx (goal: 1.00 within the rounds'"'"' spread)\n' \
   "$(median "${shard_ratios[@]}")"
