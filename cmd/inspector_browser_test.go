@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -385,4 +387,58 @@ func TestInspectorTenThousandArrivals(t *testing.T) {
 	}
 	chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector("#filter-device").dispatchEvent(new Event("change")), undefined`))
 	waitFor(t, ctx, "only the device's rows", `(lis => lis.length > 0 && lis.every(li => li.dataset.device === `+strconv.Quote(device)+`))(Array.from(document.querySelectorAll("#list li")))`)
+}
+
+// TestInspectorShowsTheRelay: with receive --forward, the page shows for each arrival where it was
+// relayed and what the app answered, and the app's failure as text; the password of the app's URL
+// is shown redacted and appears nowhere on the page.
+func TestInspectorShowsTheRelay(t *testing.T) {
+	ctx := browser(t)
+	t.Chdir(t.TempDir())
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if bytes.Contains(body, []byte("00000000000000F0")) {
+			// The app dies on this one: the connection closes without an answer.
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Close()
+			return
+		}
+		w.WriteHeader(201)
+	}))
+	defer app.Close()
+	appURL := strings.Replace(app.URL, "http://", "http://relay:app-s3cret@", 1) + "/things"
+	url, ui, stop := startInspecting(t, "secret", "--forward", appURL)
+	defer stop()
+	openPage(t, ctx, ui)
+
+	stored := `[{"bn":"urn:dev:DEVEUI:00000000000000A1:","bt":1.7E9},{"n":"temperature","u":"Cel","v":20.5}]`
+	if code := post(t, url+"/things", "ca.pem", stored, verify.Token([]byte(stored), testSecret)); code != 201 {
+		t.Fatalf("relayed message answered %d, want the app's 201", code)
+	}
+	dies := `[{"bn":"urn:dev:DEVEUI:00000000000000F0:","bt":1.7E9},{"n":"temperature","u":"Cel","v":20.5}]`
+	if code := post(t, url+"/things", "ca.pem", dies, verify.Token([]byte(dies), testSecret)); code != 502 {
+		t.Fatalf("message the app dropped answered %d, want 502", code)
+	}
+	waitFor(t, ctx, "both arrivals", `document.querySelector('#list li[data-status="201"]') !== null && document.querySelector('#list li[data-status="502"]') !== null`)
+	redacted := strings.Replace(app.URL, "http://", "http://relay:[redacted]@", 1) + "/things"
+	for _, c := range []struct{ status, want string }{
+		{"201", "relayed to " + redacted + " → 201 in "},
+		{"502", "relayed to " + redacted + " → 502 in "},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#list li[data-status="`+c.status+`"]`))); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, ctx, "the relay of the arrival answered "+c.status,
+			`document.querySelector("#forward") !== null && document.querySelector("#forward").textContent.includes("→ `+c.status+` in")`)
+		line := eval[string](t, ctx, `document.querySelector("#forward").textContent`)
+		if !strings.HasPrefix(line, c.want) {
+			t.Errorf("relay line %q, want it to start %q", line, c.want)
+		}
+		if c.status == "502" && !strings.Contains(line, "(") {
+			t.Errorf("relay line %q does not say why the app gave no answer", line)
+		}
+		if page := eval[string](t, ctx, `document.documentElement.outerHTML`); strings.Contains(page, "app-s3cret") {
+			t.Fatalf("the app's password is on the page")
+		}
+	}
 }
