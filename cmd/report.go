@@ -205,7 +205,9 @@ func (r *runReport) summary(notSent string) bool {
 		}
 		fmt.Fprintf(r.out, "%s %d message%s: %s (%d attempt%s)\n", mark, t.Messages, plural(int(t.Messages)), strings.Join(parts, ", "), t.Attempts, plural(int(t.Attempts)))
 		if t.Latency.Count() > 0 {
-			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n", ms(lat.P50), ms(lat.P90), ms(lat.P99), ms(lat.P999), ms(lat.Max))
+			q := t.Latency.Quantile
+			fmt.Fprintf(r.out, "  latency p50 %s  p90 %s  p99 %s  p99.9 %s  max %s\n",
+				formatDuration(q(0.50)), formatDuration(q(0.90)), formatDuration(q(0.99)), formatDuration(q(0.999)), formatDuration(t.Latency.Max()))
 		}
 		if t.Messages > 1 {
 			fmt.Fprintf(r.out, "  %.1f messages/s sent over %s; %d retr%s\n", rate, span.Round(time.Millisecond), t.Attempts-t.Messages, pluralY(t.Attempts-t.Messages))
@@ -358,4 +360,14 @@ func ms(x float64) string {
 	return fmt.Sprintf("%.1fms", x)
 }
 
-func formatDuration(d time.Duration) string { return ms(sender.MillisOf(d)) }
+// formatDuration writes a latency for people: in milliseconds to a tenth, and below a tenth of a
+// millisecond in microseconds, which "0.0ms" would hide (loopback answers in tens of them).
+func formatDuration(d time.Duration) string {
+	if d < 100*time.Microsecond {
+		if us := d.Microseconds(); us > 0 {
+			return fmt.Sprintf("%dµs", us)
+		}
+		return "<1µs"
+	}
+	return ms(sender.MillisOf(d))
+}

@@ -2,13 +2,26 @@ package cmd
 
 import (
 	"encoding/json"
-	"github.com/thingsim/thingsim/internal/run"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/thingsim/thingsim/internal/run"
 	"github.com/thingsim/thingsim/sender"
 )
+
+// TestFormatDuration: a latency below a tenth of a millisecond is written in microseconds, not
+// as "0.0ms"; others in milliseconds to a tenth, and seconds from one second.
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "<1µs", 400 * time.Nanosecond: "<1µs", 45 * time.Microsecond: "45µs", 99 * time.Microsecond: "99µs",
+		100 * time.Microsecond: "0.1ms", 1260 * time.Microsecond: "1.3ms", 1500 * time.Millisecond: "1.50s",
+	} {
+		if got := formatDuration(d); got != want {
+			t.Errorf("formatDuration(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
 
 // TestSummaryRateIsTheSendRate: the summary's rate counts the messages that left over the time
 // from the run's start to the last departure, not to the last answer.
