@@ -93,13 +93,12 @@ func (l *Latencies) WriteSVG(w io.Writer, title string) error {
 	qs := distributionQuantiles()
 	qs = qs[:len(qs)-1] // 100% has no place on the 1/(1-q) axis; the max is printed instead
 	maxMS := float64(l.Max()) / 1e6
-	if maxMS <= 0 {
-		maxMS = 1
-	}
+	ticks := axisTicks(maxMS)
+	topMS := ticks[len(ticks)-1].ms
 	xOf := func(q float64) float64 { // 0 .. 4 nines
 		return left + (width-left-right)*math.Log10(1/(1-q))/4
 	}
-	yOf := func(ms float64) float64 { return height - bottom - (height-bottom-top)*ms/maxMS }
+	yOf := func(ms float64) float64 { return height - bottom - (height-bottom-top)*ms/topMS }
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%.0f" height="%.0f" font-family="sans-serif" font-size="12">`+"\n", width, height)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
@@ -111,21 +110,78 @@ func (l *Latencies) WriteSVG(w io.Writer, title string) error {
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.0f" x2="%.1f" y2="%.0f" stroke="#ddd"/><text x="%.1f" y="%.0f" text-anchor="middle">%s</text>`+"\n",
 			x, top, x, height-bottom, x, height-bottom+18, label)
 	}
-	for i := 0; i <= 4; i++ {
-		ms := maxMS * float64(i) / 4
-		y := yOf(ms)
-		fmt.Fprintf(&b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#eee"/><text x="%.0f" y="%.1f" text-anchor="end">%.1f ms</text>`+"\n",
-			left, y, width-right, y, left-6, y+4, ms)
+	for _, tick := range ticks {
+		y := yOf(tick.ms)
+		fmt.Fprintf(&b, `<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#eee"/><text x="%.0f" y="%.1f" text-anchor="end">%s</text>`+"\n",
+			left, y, width-right, y, left-6, y+4, tick.label)
 	}
 	var pts []string
 	for _, q := range qs {
 		pts = append(pts, fmt.Sprintf("%.1f,%.1f", xOf(q), yOf(float64(l.Quantile(math.Max(q, 1e-9)))/1e6)))
 	}
 	fmt.Fprintf(&b, `<polyline fill="none" stroke="#1f77b4" stroke-width="2" points="%s"/>`+"\n", strings.Join(pts, " "))
-	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">percentile (%d messages, max %.1f ms)</text>`+"\n", (width+left)/2, height-12, l.Count(), maxMS)
+	fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" text-anchor="middle">percentile (%d messages, max %s)</text>`+"\n", (width+left)/2, height-12, l.Count(), msLabel(maxMS))
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// tick is a mark of the latency axis.
+type tick struct {
+	ms    float64
+	label string
+}
+
+// axisTicks returns the five marks of a latency axis from 0 to at least maxMS, at a step of 1, 2,
+// 2.5 or 5 times a power of ten, labelled with as many decimals as the step needs (in µs below a
+// tenth of a millisecond, in seconds from a step of one), so that no two marks read alike and the top is a round number.
+func axisTicks(maxMS float64) []tick {
+	if maxMS <= 0 {
+		maxMS = 1
+	}
+	raw := maxMS / 4
+	pow := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * pow
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if m*pow >= raw*(1-1e-9) {
+			step = m * pow
+			break
+		}
+	}
+	ticks := make([]tick, 5)
+	for i := range ticks {
+		v := step * float64(i)
+		ticks[i] = tick{ms: v, label: axisLabel(v, step)}
+	}
+	return ticks
+}
+
+// axisLabel writes v (milliseconds) with the decimals a step of step needs.
+func axisLabel(v, step float64) string {
+	switch {
+	case step < 0.1:
+		return fmt.Sprintf("%.*f µs", decimals(step*1000), v*1000)
+	case step >= 1000:
+		return fmt.Sprintf("%.*f s", decimals(step/1000), v/1000)
+	}
+	return fmt.Sprintf("%.*f ms", decimals(step), v)
+}
+
+// decimals is how many decimals tell the multiples of step apart.
+func decimals(step float64) int {
+	d := 0
+	for d < 6 && math.Abs(step*math.Pow(10, float64(d))-math.Round(step*math.Pow(10, float64(d)))) > 1e-6 {
+		d++
+	}
+	return d
+}
+
+// msLabel writes a latency for a plot's caption: in µs below a tenth of a millisecond.
+func msLabel(ms float64) string {
+	if ms < 0.1 {
+		return fmt.Sprintf("%.0f µs", ms*1000)
+	}
+	return fmt.Sprintf("%.1f ms", ms)
 }
 
 func xmlEscape(s string) string {

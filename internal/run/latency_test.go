@@ -141,3 +141,34 @@ func TestLatencyPNG(t *testing.T) {
 		t.Fatalf("%d blue pixels", blue)
 	}
 }
+
+// TestAxisTicks: the latency axis rises in round steps to at least the largest latency, and no two
+// of its marks read alike, below a millisecond too.
+func TestAxisTicks(t *testing.T) {
+	for _, c := range []struct {
+		max  float64
+		want string
+	}{
+		{187.3, "0 ms,50 ms,100 ms,150 ms,200 ms"},
+		{100, "0 ms,25 ms,50 ms,75 ms,100 ms"},
+		{1.7, "0.0 ms,0.5 ms,1.0 ms,1.5 ms,2.0 ms"},
+		{0.9, "0.00 ms,0.25 ms,0.50 ms,0.75 ms,1.00 ms"},
+		{0.3, "0.0 ms,0.1 ms,0.2 ms,0.3 ms,0.4 ms"},
+		{0.066, "0 µs,20 µs,40 µs,60 µs,80 µs"},
+		{0, "0.00 ms,0.25 ms,0.50 ms,0.75 ms,1.00 ms"},
+		{3600000, "0 s,1000 s,2000 s,3000 s,4000 s"},
+		{2500, "0 s,1 s,2 s,3 s,4 s"},
+	} {
+		var labels []string
+		ticks := axisTicks(c.max)
+		for _, tk := range ticks {
+			labels = append(labels, tk.label)
+		}
+		if got := strings.Join(labels, ","); got != c.want {
+			t.Errorf("axis to %v ms: %s, want %s", c.max, got, c.want)
+		}
+		if top := ticks[len(ticks)-1].ms; top < c.max {
+			t.Errorf("axis to %v ms tops at %v", c.max, top)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -29,11 +30,10 @@ func (l *Latencies) WritePNG(w io.Writer, title string) error {
 		d.DrawString(s)
 	}
 	maxMS := float64(l.Max()) / 1e6
-	if maxMS <= 0 {
-		maxMS = 1
-	}
+	ticks := axisTicks(maxMS)
+	topMS := ticks[len(ticks)-1].ms
 	xOf := func(q float64) float64 { return left + (width-left-right)*math.Log10(1/(1-q))/4 }
-	yOf := func(ms float64) float64 { return height - bottom - (height-bottom-top)*ms/maxMS }
+	yOf := func(ms float64) float64 { return height - bottom - (height-bottom-top)*ms/topMS }
 
 	text(left, 24, title, 0)
 	for i, label := range []string{"0%", "90%", "99%", "99.9%", "99.99%"} {
@@ -41,11 +41,10 @@ func (l *Latencies) WritePNG(w io.Writer, title string) error {
 		line(img, x, top, x, height-bottom, grid)
 		text(int(x), height-bottom+18, label, 0.5)
 	}
-	for i := 0; i <= 4; i++ {
-		ms := maxMS * float64(i) / 4
-		y := yOf(ms)
+	for _, tick := range ticks {
+		y := yOf(tick.ms)
 		line(img, left, y, width-right, y, grid)
-		text(left-6, int(y)+4, fmt.Sprintf("%.1f ms", ms), 1)
+		text(left-6, int(y)+4, latin(tick.label), 1)
 	}
 	line(img, left, height-bottom, width-right, height-bottom, black)
 	line(img, left, top, left, height-bottom, black)
@@ -58,9 +57,12 @@ func (l *Latencies) WritePNG(w io.Writer, title string) error {
 			line(img, x0, y0+d/2, x1, y1+d/2, blue)
 		}
 	}
-	text((width+left)/2, height-12, fmt.Sprintf("percentile (%d messages, max %.1f ms)", l.Count(), maxMS), 0.5)
+	text((width+left)/2, height-12, fmt.Sprintf("percentile (%d messages, max %s)", l.Count(), latin(msLabel(maxMS))), 0.5)
 	return png.Encode(w, img)
 }
+
+// latin writes µ as u: the PNG's font has ASCII only.
+func latin(s string) string { return strings.ReplaceAll(s, "µ", "u") }
 
 // line draws a straight line by stepping along its longer axis.
 func line(img *image.RGBA, x0, y0, x1, y1 float64, c color.Color) {
