@@ -131,6 +131,19 @@ jq -r '"  sent \(.messages) (60000 scheduled) at \(.rate)/s, delivered \(.delive
 
 
 echo
+echo "an endpoint that answers in 100 ms (thingsim receive --delay 100ms), 500/s for 5 s, twice:"
+printf '%s' 'Kp7#ThingsTestSecret:2024/abcXYZ!' > slow-secret
+./thingsim receive --secret-file slow-secret --listen 127.0.0.1:0 --url-out slow-url --ca-out slow-ca.pem --delay 100ms >/dev/null 2>&1 &
+slow=$!
+for _ in $(seq 100); do [ -s slow-url ] && break; sleep 0.05; done
+for _ in 1 2; do
+  ./thingsim send --url "$(cat slow-url)" --ca-file slow-ca.pem --relax --secret-file slow-secret --rate 500/s --duration 5s \
+    --output json --message-lines none 2>/dev/null | tail -n 1 > summary.json
+  jq -r '"  sent \(.messages) at \(.rate)/s; latency p50 \(.latency_ms.p50) p90 \(.latency_ms.p90) p99 \(.latency_ms.p99) max \(.latency_ms.max) ms (the endpoint: 100 ms)"' summary.json
+done
+kill -TERM "$slow"; wait "$slow" 2>/dev/null || true
+
+echo
 echo "a shard and its result (closed loop, $conc in flight, 1,000 devices; the same 300,000 messages' worth):"
 # The whole run against shard 1 of 4 of a run four times its size, which sends as many messages
 # and writes its mergeable result; in pairs, the first of a pair taking turns.

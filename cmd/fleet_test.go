@@ -38,7 +38,7 @@ func TestFleetSchedule(t *testing.T) {
 		t.Errorf("burst: count %d backlog %v rate %v", o.count, o.gen.backlog, o.delivery.rate.perSecond)
 	}
 	o = run("--rate", "12000/m", "--duration", "10s")
-	if o.delivery.rate.perSecond != 200 || o.delivery.rate.jitter || o.count != -1 || o.delivery.concurrency != 16 {
+	if o.delivery.rate.perSecond != 200 || o.delivery.rate.jitter || o.count != -1 || o.delivery.concurrency != 1000 {
 		t.Errorf("rate: %+v count %d workers %d", o.delivery.rate, o.count, o.delivery.concurrency)
 	}
 	o = run("--rate", "1/5s", "--count", "3", "--concurrency", "2")

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/thingsim/thingsim/internal/run"
+	"github.com/thingsim/thingsim/sender"
 	"github.com/thingsim/thingsim/senmlgen"
 )
 
@@ -70,6 +71,7 @@ another code, 2 on a usage or configuration error (nothing sent), 130 when inter
 	fs.StringVar(&opts.shard, "shard", "", "run the I-th of N equal parts of the run (I/N, from 0/N; auto/N takes I from JOB_COMPLETION_INDEX): its share of the devices, or of the count, at 1/N of the rate, the same packs the whole run sends there")
 	fs.DurationVar(&opts.burst, "burst", 0, "replay a backlog after an outage this long: every device's reports of that period, as fast as answered")
 	opts.delivery.register(fs, 1)
+	fs.Lookup("concurrency").Usage = "messages in flight at once; at a fixed rate a bound that the workers grow to with the load, unless given the rate × 5 (16 to 1,024)"
 	return c
 }
 
@@ -121,9 +123,10 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 	}
 	o.delivery.runID = runIdentity(c.Flags(), o.delivery.shards)
 	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
-		// A bound of enough workers for answers of up to 50ms at the rate (the engine starts few and
-		// grows them with the load); slower answers queue, and the wait counts.
-		o.delivery.concurrency = min(max(16, int(o.delivery.rate.perSecond/20)), 1024)
+		// A bound of enough workers for every message to wait the platform's first attempt out at
+		// the rate, 1,024 at most: the engine starts few and grows them with the load, so a fast
+		// endpoint never sees them, and a slow one is measured at the rate, not at the bound's.
+		o.delivery.concurrency = openLoopBound(o.delivery.rate.perSecond)
 	}
 	if o.payload != "" && o.payloads != "" {
 		return usageErrorf("--payload and --payloads exclude each other")
@@ -190,4 +193,10 @@ func (opts *sendOptions) feed(findings *findingPrinter) (run.Messages, error) {
 	f := run.Generated(src, opts.count)
 	f.ShardOf(run.Shard{I: opts.delivery.shard, N: opts.delivery.shards, Devices: opts.gen.devices})
 	return f, nil
+}
+
+// openLoopBound is the default bound of messages in flight at a fixed rate a second: the rate
+// times the first attempt's default timeout, at least 16 and at most 1,024.
+func openLoopBound(rate float64) int {
+	return int(min(max(16, rate*sender.DefaultTimeouts[0].Seconds()), 1024))
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -86,11 +87,16 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	// needs few. A worker lets itself go when two others are free. New workers start slowly: at
 	// most maxStarting at a time, each counting until its first delivery ends or slowStart has
 	// passed, so that a burst of late messages cannot open hundreds of connections at once, each
-	// with a TLS handshake, on an endpoint already behind.
+	// with a TLS handshake, on an endpoint already behind; but as many at once as the endpoint's
+	// answer time calls for at the rate (startAllowance), so that an endpoint that answers slowly
+	// but surely is measured at the rate from its first seconds, not at the ramp's. The answer
+	// time is the least of the recent ones: an endpoint that stalls now and then answers fast
+	// between the stalls, and opening connections for a stall would cost more than the stall.
 	limit := max(e.Concurrency, 1)
 	var mu sync.Mutex
 	running, free, starting := 0, 0, 0
-	var ids []int // the numbers of workers that ended, for the next to start
+	var service serviceFloor // the deliveries' time, in an open loop
+	var ids []int            // the numbers of workers that ended, for the next to start
 	var startWorker func()
 	worker := func(w int, started func()) {
 		defer wg.Done()
@@ -130,6 +136,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			if schedule != nil {
 				mu.Lock()
 				free++
+				service.observe(end.Sub(begin))
 				surplus := free > 2 && running > openLoopStart
 				mu.Unlock()
 				if surplus {
@@ -142,7 +149,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	add := func(slowly bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if running == limit || slowly && (starting == maxStarting || running == 0) {
+		if running == limit || slowly && (starting >= startAllowance(e.Rate, service.floor(), running) || running == 0) {
 			return // (no worker running: the run is over)
 		}
 		w := running
@@ -194,6 +201,43 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 // enough for answers of startLatency at the rate, and at least openLoopStart.
 func OpenLoopWorkers(rate float64, limit int) int {
 	return min(limit, max(openLoopStart, int(rate*startLatency.Seconds())))
+}
+
+// serviceFloor is the least time of the recent deliveries: of the last serviceWindow to
+// serviceWindow*2 of them.
+type serviceFloor struct {
+	cur, prev time.Duration // the least of the current window and of the one before; 0: none
+	n         int           // deliveries in the current window
+}
+
+const serviceWindow = 256
+
+func (s *serviceFloor) observe(d time.Duration) {
+	if s.n == 0 || d < s.cur {
+		s.cur = d
+	}
+	if s.n++; s.n == serviceWindow {
+		s.prev, s.n = s.cur, 0
+	}
+}
+
+// floor returns the least recent delivery time, 0 before the first.
+func (s *serviceFloor) floor() time.Duration {
+	switch {
+	case s.n == 0:
+		return s.prev
+	case s.prev == 0:
+		return s.cur
+	}
+	return min(s.cur, s.prev)
+}
+
+// startAllowance is how many workers an open loop of rate a second may have starting at once,
+// with running workers and deliveries that take at least service: maxStarting, or as many more as
+// answers of that time call for at the rate, with a quarter to spare.
+func startAllowance(rate float64, service time.Duration, running int) int {
+	want := int(math.Ceil(rate * service.Seconds() * 1.25))
+	return max(maxStarting, want-running)
 }
 
 // An open loop starts enough workers for answers of startLatency at the rate (openLoopStart at

@@ -396,3 +396,49 @@ func TestOpenLoopStartsWorkersSlowly(t *testing.T) {
 		t.Fatalf("%d in flight while the endpoint did not answer: more than %d+%d started", most, initial, 2*maxStarting)
 	}
 }
+
+// TestServiceFloor: the floor is the least delivery time of the current and the last window, so
+// that one slow answer does not raise it and a run of slow ones does once a window has passed.
+func TestServiceFloor(t *testing.T) {
+	var s serviceFloor
+	if s.floor() != 0 {
+		t.Fatalf("floor %v before any delivery", s.floor())
+	}
+	s.observe(ms(100))
+	s.observe(ms(30))
+	s.observe(ms(500))
+	if s.floor() != ms(30) {
+		t.Fatalf("floor %v, want 30ms", s.floor())
+	}
+	for range 2 * serviceWindow {
+		s.observe(ms(200))
+	}
+	if s.floor() != ms(200) {
+		t.Fatalf("floor %v after two windows of 200ms, want 200ms", s.floor())
+	}
+	s.observe(ms(1))
+	if s.floor() != ms(1) {
+		t.Fatalf("floor %v after a fast answer, want 1ms", s.floor())
+	}
+}
+
+// TestStartAllowance: before any answer, or with answers a few workers carry, a few start at a
+// time; answers of 100 ms at 500/s call for 63 workers (a quarter to spare), so up to all the
+// missing ones may start at once.
+func TestStartAllowance(t *testing.T) {
+	for _, c := range []struct {
+		rate    float64
+		service time.Duration
+		running int
+		want    int
+	}{
+		{500, 0, 4, maxStarting},
+		{20000, ms(0.2), 8, maxStarting},
+		{500, ms(100), 4, 59},
+		{500, ms(100), 60, maxStarting},
+	} {
+		if got := startAllowance(c.rate, c.service, c.running); got != c.want {
+			t.Errorf("startAllowance(%v/s, %v, %d running) = %d, want %d", c.rate, c.service, c.running, got, c.want)
+		}
+	}
+}
