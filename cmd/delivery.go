@@ -105,6 +105,7 @@ func deliver(ctx context.Context, ios *IOStreams, in *destinationInput, d *deliv
 		},
 	}
 	feedErr := engine.Run(runCtx)
+	report.waited, report.bound = engine.Waited, d.concurrency
 	if progress != nil {
 		progress.stop()
 	}

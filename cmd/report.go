@@ -44,7 +44,9 @@ type runReport struct {
 	verdicts    []report.SLO
 	interrupted bool      // Ctrl-C ended the run: the objectives are judged on what ran
 	ended       time.Time // when the run ended, for a merged one; zero: now
-	enc         *json.Encoder
+	// waited counts the messages that waited for a worker at the bound of bound workers.
+	waited, bound int
+	enc           *json.Encoder
 }
 
 func newRunReport(ios *IOStreams, jsonOut bool) *runReport {
@@ -186,7 +188,7 @@ func (r *runReport) summary(notSent string) bool {
 			UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus], Discarded: t.Outcomes[sender.Discarded],
 			Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts, Retries: t.Attempts - t.Messages,
 			Statuses: statusCounts(t), Errors: errorCounts(t), LatencyMS: lat,
-			DurationS: math.Round(elapsed.Seconds()*1000) / 1000, Rate: math.Round(rate*10) / 10, NotSent: notSent, DeadLetters: r.dead}
+			DurationS: math.Round(elapsed.Seconds()*1000) / 1000, Rate: math.Round(rate*10) / 10, NotSent: notSent, DeadLetters: r.dead, WaitedForWorker: r.waited}
 		r.writeJSON(ev)
 	} else {
 		p := r.ios.outPalette()
@@ -228,6 +230,10 @@ func (r *runReport) summary(notSent string) bool {
 			r.ios.errPalette().warn.Sprint("note:"), t.Messages, plural(int(t.Messages)))
 	}
 	e := r.ios.errPalette()
+	if r.waited > 0 {
+		fmt.Fprintf(r.ios.ErrOut, "%s %d message%s came due while all %d workers (--concurrency) were busy, and waited for one: their latency counts the wait, which the bound, not the endpoint, may have caused (the rate × the endpoint's latency is what must fit in flight)\n",
+			e.warn.Sprint("note:"), r.waited, plural(r.waited), r.bound)
+	}
 	if notSent != "" {
 		fmt.Fprintf(r.ios.ErrOut, "%s not sent: %s\n", e.warn.Sprint("stopped:"), notSent)
 	}

@@ -62,7 +62,11 @@ type Summary struct {
 	DurationS        float64          `json:"duration_s"`
 	Rate             float64          `json:"rate"`
 	NotSent          string           `json:"not_sent,omitempty"`
-	DeadLetters      int              `json:"dead_letters,omitempty"`
+	// WaitedForWorker counts the messages of a fixed rate that came due while all --concurrency
+	// workers were busy and started late for want of one: their latency counts the wait, which the
+	// bound may have caused rather than the endpoint.
+	WaitedForWorker int `json:"waited_for_worker,omitempty"`
+	DeadLetters     int `json:"dead_letters,omitempty"`
 	// SLO are the verdicts of --slo, judged on the whole run (on what ran, when it was interrupted).
 	SLO []SLO `json:"slo,omitempty"`
 }

@@ -54,7 +54,16 @@ type Engine[M, R any] struct {
 	// intended send time, so that a message that waited for a free worker counts the wait and a
 	// slow endpoint cannot hide its queueing. Calls come from the workers, concurrently.
 	Done func(worker int, m M, r R, latency time.Duration)
+
+	// Waited is set by Run: how many messages of an open loop came due while all Concurrency
+	// workers were busy, and started late for want of one (by more than lateness). Their latency
+	// counts the wait; the bound, not the endpoint, may be what held them.
+	Waited int
 }
+
+// lateness is how late a message must start for want of a worker to count as having waited for
+// one: more than a scheduler's hiccup.
+const lateness = time.Millisecond
 
 // Run delivers the feed's messages until it ends, Duration is over or ctx ends. After ctx ends no
 // message starts: those taken from the feed and not started are given back to it (the latest
@@ -96,7 +105,8 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	var mu sync.Mutex
 	running, free, starting := 0, 0, 0
 	var service serviceFloor // the deliveries' time, in an open loop
-	var ids []int            // the numbers of workers that ended, for the next to start
+	waited := 0
+	var ids []int // the numbers of workers that ended, for the next to start
 	var startWorker func()
 	worker := func(w int, started func()) {
 		defer wg.Done()
@@ -108,6 +118,14 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			cl, ok := c.next()
 			if !ok {
 				return
+			}
+			if schedule != nil && clock.Now().Sub(cl.intended) > lateness {
+				// No worker was free at its time: counted when the bound kept another from starting.
+				mu.Lock()
+				if running == limit {
+					waited++
+				}
+				mu.Unlock()
 			}
 			if schedule != nil && !sleeper.Until(ctx, cl.intended) || ctx.Err() != nil {
 				// After the run's end no message starts; those in flight finish within Grace.
@@ -190,6 +208,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 		add(false)
 	}
 	wg.Wait()
+	e.Waited = waited
 	sort.Slice(c.unsent, func(a, b int) bool { return c.unsent[a].k > c.unsent[b].k })
 	for _, cl := range c.unsent {
 		e.Feed.Unread(cl.m)

@@ -442,3 +442,28 @@ func TestStartAllowance(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitedCountsMessagesHeldByTheBound: with one worker allowed, the messages due while it was
+// busy are counted as having waited for one; with deliveries shorter than the slots, none is.
+func TestWaitedCountsMessagesHeldByTheBound(t *testing.T) {
+	waited := func(took []time.Duration) int {
+		clock := newVirtualClock()
+		e := Engine[int, struct{}]{
+			Options: Options{Concurrency: 1, Rate: 100, Clock: clock},
+			Feed:    &listFeed{n: len(took)},
+			Deliver: func(_ context.Context, m int) struct{} { clock.advance(took[m]); return struct{}{} },
+			Done:    func(int, int, struct{}, time.Duration) {},
+		}
+		if err := e.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return e.Waited
+	}
+	// As in TestOpenLoopSchedule: message 2 (due at 20 ms) and 3 (due at 30 ms) left at 35 and 36 ms.
+	if n := waited([]time.Duration{ms(1), ms(25), ms(1), ms(1)}); n != 2 {
+		t.Errorf("%d messages counted as waiting for the one worker, want 2", n)
+	}
+	if n := waited([]time.Duration{ms(1), ms(9), ms(9), ms(1)}); n != 0 {
+		t.Errorf("%d messages counted as waiting, want none: every delivery ended within its slot", n)
+	}
+}
