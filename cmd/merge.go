@@ -101,6 +101,8 @@ func runMerge(_ context.Context, opts *mergeOptions) error {
 			return configErrorf("shard %d of %d: %v", res.Shard, res.Shards, err)
 		}
 		r.tallies.Add(t)
+		r.waited += res.WaitedForWorker
+		r.bound = max(r.bound, res.Concurrency)
 		if res.Started.Before(r.started) {
 			r.started = res.Started
 		}

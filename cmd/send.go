@@ -116,12 +116,14 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 			return usageErrorf("--shard splits generated packs and copies of --payload, not the lines of --payloads")
 		}
 		o.delivery.shard, o.delivery.shards = i, n
-		if o.delivery.rate.perSecond > 0 {
-			o.delivery.rate.perSecond /= float64(n)
-			o.delivery.rate.text += fmt.Sprintf(", shard %d of %d", i, n)
-		}
 	}
+	// The run's identity is of the flags as given, before a shard takes its part of the rate:
+	// else every shard's would differ and merge would refuse them.
 	o.delivery.runID = runIdentity(c.Flags(), o.delivery.shards)
+	if n := o.delivery.shards; n > 1 && o.delivery.rate.perSecond > 0 {
+		o.delivery.rate.perSecond /= float64(n)
+		o.delivery.rate.text += fmt.Sprintf(", shard %d of %d", o.delivery.shard, n)
+	}
 	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
 		// A bound of enough workers for every message to wait the platform's first attempt out at
 		// the rate, 1,024 at most: the engine starts few and grows them with the load, so a fast

@@ -79,7 +79,7 @@ func writeResult(ios *IOStreams, path, target string, r *runReport, d *deliveryF
 		Started: r.started.UTC(), LastDeparture: t.LastDeparture.UTC(), Finished: time.Now().UTC(), Messages: t.Messages,
 		Delivered: t.Outcomes[sender.Delivered], UnexpectedStatus: t.Outcomes[sender.UnexpectedStatus],
 		Discarded: t.Outcomes[sender.Discarded], Interrupted: t.Outcomes[sender.Interrupted], Attempts: t.Attempts,
-		Statuses: statusCounts(t), Errors: errorCounts(t), Histogram: hist}
+		Statuses: statusCounts(t), Errors: errorCounts(t), Histogram: hist, Concurrency: d.concurrency, WaitedForWorker: r.waited}
 	b, _ := json.Marshal(res)
 	b = append(b, '\n')
 	if path == "-" {

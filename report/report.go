@@ -216,4 +216,7 @@ type Result struct {
 	// Histogram holds the latencies in nanoseconds, in HdrHistogram's V2 compressed encoding
 	// (base64), which other HdrHistogram tools read.
 	Histogram string `json:"histogram"`
+	// Concurrency is the shard's bound of messages in flight; WaitedForWorker as in Summary.
+	Concurrency     int `json:"concurrency,omitempty"`
+	WaitedForWorker int `json:"waited_for_worker,omitempty"`
 }
