@@ -154,7 +154,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 			if schedule != nil {
 				mu.Lock()
 				free++
-				service.observe(end.Sub(begin))
+				service.observe(end.Sub(begin), end)
 				surplus := free > 2 && running > openLoopStart
 				mu.Unlock()
 				if surplus {
@@ -167,7 +167,7 @@ func (e *Engine[M, R]) Run(ctx context.Context) error {
 	add := func(slowly bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if running == limit || slowly && (starting >= startAllowance(e.Rate, service.floor(), running) || running == 0) {
+		if running == limit || slowly && (starting >= startAllowance(e.Rate, service.floor(), running, starting) || running == 0) {
 			return // (no worker running: the run is over)
 		}
 		w := running
@@ -222,41 +222,44 @@ func OpenLoopWorkers(rate float64, limit int) int {
 	return min(limit, max(openLoopStart, int(rate*startLatency.Seconds())))
 }
 
-// serviceFloor is the least time of the recent deliveries: of the last serviceWindow to
-// serviceWindow*2 of them.
+// serviceFloor is the least time of the recent deliveries: of those that ended in the current
+// serviceWindow of the clock and in the one before, so one to two windows' worth. A window is far
+// longer than an endpoint's (or a machine's) stall, so that a stall does not raise the floor.
 type serviceFloor struct {
 	cur, prev time.Duration // the least of the current window and of the one before; 0: none
-	n         int           // deliveries in the current window
+	since     time.Time     // when the current window began
 }
 
-const serviceWindow = 256
+const serviceWindow = time.Second
 
-func (s *serviceFloor) observe(d time.Duration) {
-	if s.n == 0 || d < s.cur {
+func (s *serviceFloor) observe(d time.Duration, at time.Time) {
+	switch {
+	case s.since.IsZero():
+		s.cur, s.since = d, at
+	case at.Sub(s.since) >= serviceWindow:
+		s.prev, s.cur, s.since = s.cur, d, at
+	case d < s.cur:
 		s.cur = d
-	}
-	if s.n++; s.n == serviceWindow {
-		s.prev, s.n = s.cur, 0
 	}
 }
 
 // floor returns the least recent delivery time, 0 before the first.
 func (s *serviceFloor) floor() time.Duration {
-	switch {
-	case s.n == 0:
-		return s.prev
-	case s.prev == 0:
+	if s.prev == 0 {
 		return s.cur
 	}
 	return min(s.cur, s.prev)
 }
 
 // startAllowance is how many workers an open loop of rate a second may have starting at once,
-// with running workers and deliveries that take at least service: maxStarting, or as many more as
-// answers of that time call for at the rate, with a quarter to spare.
-func startAllowance(rate float64, service time.Duration, running int) int {
+// with running workers (starting of them) and deliveries that take at least service: maxStarting,
+// or as many more as answers of that time call for at the rate, with a quarter to spare, but no
+// more than three for each that has started already, so that the workers at most quadruple while
+// the new ones start (as TCP's slow start grows by rounds): a sender whose own machine is what
+// slows every answer does not open a burst of connections it cannot serve.
+func startAllowance(rate float64, service time.Duration, running, starting int) int {
 	want := int(math.Ceil(rate * service.Seconds() * 1.25))
-	return max(maxStarting, want-running)
+	return max(maxStarting, min(want-running, 3*(running-starting)))
 }
 
 // An open loop starts enough workers for answers of startLatency at the rate (openLoopStart at

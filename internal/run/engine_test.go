@@ -397,48 +397,61 @@ func TestOpenLoopStartsWorkersSlowly(t *testing.T) {
 	}
 }
 
-// TestServiceFloor: the floor is the least delivery time of the current and the last window, so
-// that one slow answer does not raise it and a run of slow ones does once a window has passed.
+// TestServiceFloor: the floor is the least delivery time of the current and the last window of
+// the clock, so that a stall (every answer slow for less than a window) does not raise it, and an
+// endpoint that has become slow does once a window has passed.
 func TestServiceFloor(t *testing.T) {
 	var s serviceFloor
+	at := time.Unix(1_767_323_045, 0)
 	if s.floor() != 0 {
 		t.Fatalf("floor %v before any delivery", s.floor())
 	}
-	s.observe(ms(100))
-	s.observe(ms(30))
-	s.observe(ms(500))
+	for _, d := range []time.Duration{ms(100), ms(30), ms(500)} {
+		s.observe(d, at)
+		at = at.Add(ms(10))
+	}
 	if s.floor() != ms(30) {
 		t.Fatalf("floor %v, want 30ms", s.floor())
 	}
-	for range 2 * serviceWindow {
-		s.observe(ms(200))
+	for range 300 { // a stall of 600 ms: every answer 200 ms
+		s.observe(ms(200), at)
+		at = at.Add(ms(2))
+	}
+	if s.floor() != ms(30) {
+		t.Fatalf("floor %v after a stall shorter than a window, want 30ms", s.floor())
+	}
+	for range 1500 { // three more seconds of it: the endpoint is slow now
+		s.observe(ms(200), at)
+		at = at.Add(ms(2))
 	}
 	if s.floor() != ms(200) {
-		t.Fatalf("floor %v after two windows of 200ms, want 200ms", s.floor())
+		t.Fatalf("floor %v after two windows of 200ms answers, want 200ms", s.floor())
 	}
-	s.observe(ms(1))
+	s.observe(ms(1), at)
 	if s.floor() != ms(1) {
 		t.Fatalf("floor %v after a fast answer, want 1ms", s.floor())
 	}
 }
 
 // TestStartAllowance: before any answer, or with answers a few workers carry, a few start at a
-// time; answers of 100 ms at 500/s call for 63 workers (a quarter to spare), so up to all the
-// missing ones may start at once.
+// time; answers of 100 ms at 500/s call for 63 workers (a quarter to spare), so the missing ones
+// may start, three for each that has started already.
 func TestStartAllowance(t *testing.T) {
 	for _, c := range []struct {
-		rate    float64
-		service time.Duration
-		running int
-		want    int
+		rate              float64
+		service           time.Duration
+		running, starting int
+		want              int
 	}{
-		{500, 0, 4, maxStarting},
-		{20000, ms(0.2), 8, maxStarting},
-		{500, ms(100), 4, 59},
-		{500, ms(100), 60, maxStarting},
+		{500, 0, 4, 0, maxStarting},
+		{20000, ms(0.2), 8, 0, maxStarting},
+		{500, ms(100), 4, 0, 12},
+		{500, ms(100), 16, 0, 47},
+		{500, ms(100), 40, 8, 23},
+		{500, ms(100), 60, 0, maxStarting},
 	} {
-		if got := startAllowance(c.rate, c.service, c.running); got != c.want {
-			t.Errorf("startAllowance(%v/s, %v, %d running) = %d, want %d", c.rate, c.service, c.running, got, c.want)
+		if got := startAllowance(c.rate, c.service, c.running, c.starting); got != c.want {
+			t.Errorf("startAllowance(%v/s, %v, %d running, %d starting) = %d, want %d", c.rate, c.service, c.running, c.starting, got, c.want)
 		}
 	}
 }
