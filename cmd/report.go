@@ -231,8 +231,12 @@ func (r *runReport) summary(notSent string) bool {
 	}
 	e := r.ios.errPalette()
 	if r.waited > 0 {
-		fmt.Fprintf(r.ios.ErrOut, "%s %d message%s came due while all %d workers (--concurrency) were busy, and waited for one: their latency counts the wait, which the bound, not the endpoint, may have caused (the rate × the endpoint's latency is what must fit in flight)\n",
-			e.warn.Sprint("note:"), r.waited, plural(r.waited), r.bound)
+		busy := fmt.Sprintf("all %d workers (--concurrency) were busy", r.bound)
+		if r.bound == 1 {
+			busy = "the one worker (--concurrency 1) was busy"
+		}
+		fmt.Fprintf(r.ios.ErrOut, "%s %d message%s came due while %s, and waited for one: their latency counts the wait, which the bound, not the endpoint, may have caused (the rate × the endpoint's latency is what must fit in flight)\n",
+			e.warn.Sprint("note:"), r.waited, plural(r.waited), busy)
 	}
 	if notSent != "" {
 		fmt.Fprintf(r.ios.ErrOut, "%s not sent: %s\n", e.warn.Sprint("stopped:"), notSent)
