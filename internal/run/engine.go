@@ -263,8 +263,9 @@ func startAllowance(rate float64, service time.Duration, running, starting int) 
 }
 
 // An open loop starts enough workers for answers of startLatency at the rate (openLoopStart at
-// least), and adds others at most maxStarting at a time, each counting as starting until its first
-// delivery ends or slowStart has passed.
+// least), and adds others at most maxStarting at a time (more when the answers' time calls for
+// them: startAllowance), each counting as starting until its first delivery ends or slowStart has
+// passed.
 const (
 	openLoopStart = 4
 	startLatency  = 2 * time.Millisecond
