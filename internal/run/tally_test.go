@@ -53,3 +53,17 @@ func TestTalliesConcurrent(t *testing.T) {
 		t.Fatalf("%d tallies after Add, want %d", n, workers+1)
 	}
 }
+
+// TestTalliesShared: a thousand workers count in tallyShards tallies, every result once.
+func TestTalliesShared(t *testing.T) {
+	var ts Tallies
+	for w := range 1000 {
+		ts.Count(w, &sender.Result{Outcome: sender.Delivered}, time.Millisecond)
+	}
+	if n := len(ts.list()); n != tallyShards {
+		t.Fatalf("%d tallies for 1000 workers, want %d", n, tallyShards)
+	}
+	if tot := ts.Totals(); tot.Messages != 1000 || tot.Latency.Count() != 1000 {
+		t.Fatalf("totals %d messages, %d latencies; want 1000", tot.Messages, tot.Latency.Count())
+	}
+}
