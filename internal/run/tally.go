@@ -8,8 +8,8 @@ import (
 	"github.com/thingsim/thingsim/sender"
 )
 
-// Tally counts the outcomes of messages: one per worker, merged for progress and summaries, so
-// that the hot path shares no lock with the other workers.
+// Tally counts the outcomes of messages: one for each group of workers (Tallies), merged for
+// progress and summaries, so that the hot path shares a lock with few other workers.
 type Tally struct {
 	Messages int64
 	Attempts int64
