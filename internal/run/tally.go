@@ -2,7 +2,6 @@ package run
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/thingsim/thingsim/sender"
@@ -65,61 +64,49 @@ func (t *Tally) Merge(o *Tally) {
 	}
 }
 
-// Tallies are the tallies of a run's workers, tallyShards of them at most: worker w counts in
-// tally w mod tallyShards, each behind its own lock, so that a run of a thousand workers (a slow
-// endpoint at a fixed rate) keeps 16 latency histograms of 192 KB, not a thousand, and its hot
-// path shares a lock with few others. A worker finds its tally without a lock shared with the
-// others: the list is replaced, never changed, when a tally is added.
+// Tallies are the tallies of a run's workers: worker w counts in tally w mod tallyShards, each
+// behind its own lock, so that a run of a thousand workers (a slow endpoint at a fixed rate) keeps
+// 16 latency histograms of 192 KB, not a thousand, and its hot path shares a lock with few others.
 type Tallies struct {
-	mu sync.Mutex // serializes adding
-	ts atomic.Pointer[[]*lockedTally]
+	shards [tallyShards]lockedTally
+	mu     sync.Mutex // guards added
+	added  []*Tally   // finished tallies, a shard's each, read back by merge
 }
 
 type lockedTally struct {
 	mu sync.Mutex
-	t  *Tally
-}
-
-func (ts *Tallies) list() []*lockedTally {
-	if l := ts.ts.Load(); l != nil {
-		return *l
-	}
-	return nil
+	t  *Tally // made on first use
 }
 
 // tallyShards is how many tallies a run's workers share.
 const tallyShards = 16
 
-// Count counts a result in worker w's tally, made on first use.
+// Count counts a result in worker w's tally.
 func (ts *Tallies) Count(w int, res *sender.Result, latency time.Duration) {
-	w %= tallyShards
-	l := ts.list()
-	if w >= len(l) {
-		ts.mu.Lock()
-		l = ts.list()
-		if w >= len(l) {
-			grown := append(make([]*lockedTally, 0, w+1), l...)
-			for len(grown) <= w {
-				grown = append(grown, &lockedTally{t: NewTally()})
-			}
-			ts.ts.Store(&grown)
-			l = grown
-		}
-		ts.mu.Unlock()
-	}
-	lt := l[w]
+	lt := &ts.shards[w%tallyShards]
 	lt.mu.Lock()
+	if lt.t == nil {
+		lt.t = NewTally()
+	}
 	lt.t.Count(res, latency)
 	lt.mu.Unlock()
 }
 
-// Totals merges every worker's tally into a new one.
+// Totals merges every tally into a new one.
 func (ts *Tallies) Totals() *Tally {
 	sum := NewTally()
-	for _, lt := range ts.list() {
+	for i := range ts.shards {
+		lt := &ts.shards[i]
 		lt.mu.Lock()
-		sum.Merge(lt.t)
+		if lt.t != nil {
+			sum.Merge(lt.t)
+		}
 		lt.mu.Unlock()
+	}
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	for _, t := range ts.added {
+		sum.Merge(t)
 	}
 	return sum
 }
@@ -128,7 +115,5 @@ func (ts *Tallies) Totals() *Tally {
 func (ts *Tallies) Add(t *Tally) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	l := ts.list()
-	grown := append(l[:len(l):len(l)], &lockedTally{t: t})
-	ts.ts.Store(&grown)
+	ts.added = append(ts.added, t)
 }

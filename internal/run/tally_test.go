@@ -8,9 +8,8 @@ import (
 	"github.com/thingsim/thingsim/sender"
 )
 
-// TestTalliesConcurrent: workers that join as the run goes (the highest first, so that the list
-// grows under them) count every result once, while totals are read beside them; with -race this
-// also holds the list's replacement to the memory model.
+// TestTalliesConcurrent: workers count every result once while totals are read beside them, and a
+// finished tally added (a shard's) counts too; -race holds the locks to the memory model.
 func TestTalliesConcurrent(t *testing.T) {
 	var ts Tallies
 	const workers, each = 16, 500
@@ -48,9 +47,11 @@ func TestTalliesConcurrent(t *testing.T) {
 	if tot.Messages != workers*each || tot.Statuses[200] != workers/2*each || tot.Statuses[201] != workers/2*each || tot.Latency.Count() != workers*each {
 		t.Fatalf("totals %d messages, statuses %v, %d latencies; want %d", tot.Messages, tot.Statuses, tot.Latency.Count(), workers*each)
 	}
-	ts.Add(NewTally())
-	if n := len(ts.list()); n != workers+1 {
-		t.Fatalf("%d tallies after Add, want %d", n, workers+1)
+	shard := NewTally()
+	shard.Count(&sender.Result{Outcome: sender.Discarded}, time.Second)
+	ts.Add(shard)
+	if tot := ts.Totals(); tot.Messages != workers*each+1 || tot.Outcomes[sender.Discarded] != 1 {
+		t.Fatalf("after Add: %d messages, %d discarded; want %d and 1", tot.Messages, tot.Outcomes[sender.Discarded], workers*each+1)
 	}
 }
 
@@ -60,8 +61,14 @@ func TestTalliesShared(t *testing.T) {
 	for w := range 1000 {
 		ts.Count(w, &sender.Result{Outcome: sender.Delivered}, time.Millisecond)
 	}
-	if n := len(ts.list()); n != tallyShards {
-		t.Fatalf("%d tallies for 1000 workers, want %d", n, tallyShards)
+	made := 0
+	for i := range ts.shards {
+		if ts.shards[i].t != nil {
+			made++
+		}
+	}
+	if made != tallyShards {
+		t.Fatalf("%d tallies for 1000 workers, want %d", made, tallyShards)
 	}
 	if tot := ts.Totals(); tot.Messages != 1000 || tot.Latency.Count() != 1000 {
 		t.Fatalf("totals %d messages, %d latencies; want 1000", tot.Messages, tot.Latency.Count())
