@@ -117,13 +117,10 @@ func (o *sendOptions) checkFlags(c *cobra.Command) error {
 		}
 		o.delivery.shard, o.delivery.shards = i, n
 	}
-	// The run's identity is of the flags as given, before a shard takes its part of the rate:
-	// else every shard's would differ and merge would refuse them.
 	o.delivery.runID = runIdentity(c.Flags(), o.delivery.shards)
-	if n := o.delivery.shards; n > 1 && o.delivery.rate.perSecond > 0 {
-		o.delivery.rate.perSecond /= float64(n)
-		o.delivery.rate.text += fmt.Sprintf(", shard %d of %d", o.delivery.shard, n)
-	}
+	// A shard sends its share of the rate; the flag's text stays as given, the same in every
+	// shard, since the run's identity is made of it.
+	o.delivery.rate.perSecond /= float64(o.delivery.shards)
 	if !c.Flags().Changed("concurrency") && o.delivery.rate.perSecond > 0 {
 		// A bound of enough workers for every message to wait the platform's first attempt out at
 		// the rate, 1,024 at most: the engine starts few and grows them with the load, so a fast
