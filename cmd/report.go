@@ -235,7 +235,7 @@ func (r *runReport) summary(notSent string) bool {
 		if r.bound == 1 {
 			busy = "the one worker (--concurrency 1) was busy"
 		}
-		fmt.Fprintf(r.ios.ErrOut, "%s %d message%s came due while %s, and waited for one: their latency counts the wait, which the bound, not the endpoint, may have caused (the rate × the endpoint's latency is what must fit in flight)\n",
+		fmt.Fprintf(r.ios.ErrOut, "%s %d message%s came due while %s, and waited for one: their latency counts the wait, which the bound, not the endpoint, may have caused (give --concurrency above the rate × the endpoint's latency)\n",
 			e.warn.Sprint("note:"), r.waited, plural(r.waited), busy)
 	}
 	if notSent != "" {
@@ -363,21 +363,18 @@ func countList[N int | int64](statuses map[int]N, errs map[sender.ErrorKind]N) s
 	return strings.Join(parts, "  ")
 }
 
-func ms(x float64) string {
-	if x >= 1000 {
-		return fmt.Sprintf("%.2fs", x/1000)
-	}
-	return fmt.Sprintf("%.1fms", x)
-}
-
-// formatDuration writes a latency for people: in milliseconds to a tenth, and below a tenth of a
-// millisecond in microseconds, which "0.0ms" would hide (loopback answers in tens of them).
+// formatDuration writes a latency for people: in milliseconds to a tenth, in seconds from one
+// second, and below a tenth of a millisecond in microseconds, which "0.0ms" would hide (loopback
+// answers in tens of them).
 func formatDuration(d time.Duration) string {
-	if d < 100*time.Microsecond {
-		if us := d.Microseconds(); us > 0 {
-			return fmt.Sprintf("%dµs", us)
-		}
+	switch ms := sender.MillisOf(d); {
+	case d < 100*time.Microsecond && d >= time.Microsecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Microsecond:
 		return "<1µs"
+	case ms >= 1000:
+		return fmt.Sprintf("%.2fs", ms/1000)
+	default:
+		return fmt.Sprintf("%.1fms", ms)
 	}
-	return ms(sender.MillisOf(d))
 }

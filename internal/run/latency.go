@@ -134,7 +134,8 @@ type tick struct {
 
 // axisTicks returns the five marks of a latency axis from 0 to at least maxMS, at a step of 1, 2,
 // 2.5 or 5 times a power of ten, labelled with as many decimals as the step needs (in µs below a
-// tenth of a millisecond, in seconds from a step of one), so that no two marks read alike and the top is a round number.
+// tenth of a millisecond, in seconds from a step of one), so that no two marks read alike and the
+// top is a round number.
 func axisTicks(maxMS float64) []tick {
 	if maxMS <= 0 {
 		maxMS = 1
